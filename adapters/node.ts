@@ -1,0 +1,13 @@
+/**
+ * The Node adapter: a standalone proxy server on `@hono/node-server`, streaming through an
+ * undici pool so compressed assets stay compressed. The `clerk-proxy` CLI runs this.
+ *
+ * @example
+ * import { serve } from '@fapi-proxy/clerk/node'
+ * await serve({ port: 3000, trustProxy: 1 })
+ *
+ * @module
+ */
+export { serve, type RunningServer, type ServeOptions } from '../src/node/server.ts'
+export { nodeForwarder, nodePeerAddress, readNodeHeader } from '../src/node/forward.ts'
+export { createLogger, type AccessLogEntry, type LogFormat, type Logger } from '../src/node/log.ts'

@@ -1,0 +1,121 @@
+import { Hono, type Context } from 'hono'
+import { resolveClientIp } from './client-ip.ts'
+import { resolveConfig, type EnvSource, type ProxyConfig, type ProxyConfigOptions } from './config.ts'
+import { ConfigurationError, proxyErrorResponse } from './errors.ts'
+import { forwardWithFetch, type FetchTransport, type UpstreamRoute } from './forward-fetch.ts'
+import { publicProxyUrl, type HeaderReader } from './public-url.ts'
+import { pathAfterPrefix, splitRequestUrl, upstreamUrl } from './upstream-url.ts'
+
+/** Sends a routed request upstream and returns the client's response. */
+export type Forwarder = (c: Context, route: UpstreamRoute, config: ProxyConfig) => Promise<Response>
+
+/** Options for {@link clerkProxy}: the configuration plus what a platform adapter supplies. */
+export interface ClerkProxyOptions extends ProxyConfigOptions {
+  /**
+   * The address of the directly connected peer, as the platform reports it (the socket
+   * address, `info.remoteAddr`, `context.ip`, …). `TRUST_PROXY` is applied on top of it.
+   * Without it, no `X-Forwarded-For` is sent.
+   */
+  peerAddress?: (c: Context) => string | undefined
+  /** The environment for platforms that hand it over per request (Cloudflare's `env`). */
+  contextEnv?: (c: Context) => EnvSource
+  /** The fetch used upstream and whether it decodes bodies; `globalThis.fetch` by default. */
+  transport?: FetchTransport
+  /** Replaces fetch forwarding altogether (the Node adapter streams natively). */
+  forward?: Forwarder
+  /** Reads a request header without building a `Headers` object (Node adapter). */
+  readHeader?: (c: Context, name: string) => string | undefined
+  /**
+   * The raw request target (`/path?query`) as received, where the platform keeps it, so the
+   * query reaches Clerk byte-for-byte (a parsed `request.url` re-encodes characters like `'`).
+   */
+  rawTarget?: (c: Context) => string | undefined
+}
+
+const METHODS_REFUSED: ReadonlySet<string> = new Set(['TRACE', 'TRACK', 'CONNECT'])
+
+const defaultTransport: FetchTransport = {
+  fetch: (url, init) => fetch(url, init),
+  decodesBody: true,
+}
+
+/**
+ * Creates the proxy: a Hono app that forwards `<prefix>/*` to Clerk's Frontend API and calls
+ * `next()` for every other path (so a bare app answers 404 and a mounted one falls through).
+ * The configuration is validated once; when it is invalid, proxied paths answer
+ * `500 proxy_configuration_error` naming the bad variables.
+ *
+ * @example
+ * import { clerkProxy } from '@fapi-proxy/clerk'
+ * const app = clerkProxy({ secretKey: 'sk_live_…', proxyUrl: 'https://app.example.com/__clerk' })
+ * export default { fetch: app.fetch }
+ */
+export function clerkProxy(options: ClerkProxyOptions = {}): Hono {
+  const configFor = configResolver(options)
+  const forward = options.forward ?? fetchForwarder(options.transport ?? defaultTransport)
+  const readHeader = options.readHeader ?? ((c: Context, name: string) => c.req.header(name))
+  const peerAddress = options.peerAddress ?? (() => undefined)
+
+  const app = new Hono()
+  app.use(async (c, next) => {
+    const resolved = configFor(c)
+    const config = resolved instanceof ConfigurationError ? undefined : resolved
+    const target = splitRequestUrl(c.req.url)
+    const rest = pathAfterPrefix(target.path, config?.proxyPath ?? options.proxyPath ?? '/__clerk')
+    if (rest === undefined) return next()
+    if (config === undefined) {
+      const problems = (resolved as ConfigurationError).problems.join('; ')
+      return proxyErrorResponse(500, 'proxy_configuration_error', 'The Clerk proxy is misconfigured', problems)
+    }
+    if (METHODS_REFUSED.has(c.req.method)) {
+      const response = proxyErrorResponse(405, 'proxy_method_not_allowed', `${c.req.method} is not allowed`, `The Clerk proxy does not forward ${c.req.method} requests.`)
+      response.headers.set('allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS')
+      return response
+    }
+    const peer = peerAddress(c)
+    const header: HeaderReader = (name) => readHeader(c, name)
+    const proxyUrl = publicProxyUrl(config, target.origin, header, peer)
+    const clientIp =
+      config.trustProxy.kind === 'none' ? resolveClientIp(peer, undefined, config.trustProxy) : resolveClientIp(peer, header('x-forwarded-for'), config.trustProxy)
+    const query = rawQuery(options.rawTarget?.(c)) ?? target.query
+    return forward(c, { url: upstreamUrl(config, rest, query), proxyUrl, clientIp }, config)
+  })
+  return app
+}
+
+function rawQuery(target: string | undefined): string | undefined {
+  if (target === undefined) return undefined
+  const start = target.indexOf('?')
+  if (start < 0) return ''
+  const hash = target.indexOf('#', start)
+  return hash < 0 ? target.slice(start) : target.slice(start, hash)
+}
+
+function fetchForwarder(transport: FetchTransport): Forwarder {
+  return (c, route, config) => forwardWithFetch(c.req.raw, route, config, transport)
+}
+
+/** Resolves the configuration once (or once per env object, for per-request platforms). */
+function configResolver(options: ClerkProxyOptions): (c: Context) => ProxyConfig | ConfigurationError {
+  const attempt = (env: EnvSource | undefined): ProxyConfig | ConfigurationError => {
+    try {
+      return resolveConfig({ ...options, env })
+    } catch (error) {
+      if (error instanceof ConfigurationError) return error
+      throw error
+    }
+  }
+  const contextEnv = options.contextEnv
+  if (!contextEnv) {
+    const once = attempt(options.env)
+    return () => once
+  }
+  const cache = new WeakMap<object, ProxyConfig | ConfigurationError>()
+  return (c) => {
+    const env = contextEnv(c)
+    if (typeof env !== 'object' || env === null) return attempt(env)
+    let config = cache.get(env)
+    if (!config) cache.set(env, (config = attempt(env)))
+    return config
+  }
+}

@@ -1,0 +1,190 @@
+import { z } from 'zod'
+import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-ip.ts'
+import { ConfigurationError } from './errors.ts'
+import { DEFAULT_FAPI_URL, fapiUrlFromPublishableKey } from './fapi-url.ts'
+
+/** Where configuration values come from: a plain object (`process.env`) or a lookup function. */
+export type EnvSource = Readonly<Record<string, string | undefined>> | ((name: string) => string | undefined)
+
+/** Options for {@link clerkProxy}; each mirrors an environment variable and wins over it. */
+export interface ProxyConfigOptions {
+  /** The instance secret key (`CLERK_SECRET_KEY`), sent to Clerk as `Clerk-Secret-Key`. */
+  secretKey?: string
+  /** The publishable key (`CLERK_PUBLISHABLE_KEY`), used to pick the FAPI host. */
+  publishableKey?: string
+  /** The Frontend API base URL (`CLERK_FAPI_URL`, alias `CLERK_FAPI`). */
+  fapiUrl?: string
+  /** The full public proxy URL (`CLERK_PROXY_URL`), e.g. `https://app.example.com/__clerk`. */
+  proxyUrl?: string
+  /** The path prefix served (`CLERK_PROXY_PATH`); defaults to the path of `proxyUrl`, else `/__clerk`. */
+  proxyPath?: string
+  /** Which proxies in front to believe (`TRUST_PROXY`): a hop count or addresses/CIDRs. */
+  trustProxy?: string | number | readonly string[] | false
+  /** Upstream timeout in milliseconds, or a duration like `"30s"` (`CLERK_PROXY_TIMEOUT`). */
+  timeout?: number | string
+  /** Where to read the environment from; defaults to nothing (options only). */
+  env?: EnvSource
+}
+
+/** The configuration after validation: everything a request needs, computed once. */
+export interface ProxyConfig {
+  readonly secretKey: string
+  /** `scheme://host[:port]` of the Frontend API. */
+  readonly fapiOrigin: string
+  /** The Frontend API's base path without a trailing slash (usually empty). */
+  readonly fapiBasePath: string
+  /** The public proxy URL without a trailing slash, or `undefined` to derive it per request. */
+  readonly proxyUrl: string | undefined
+  /** The path prefix without a trailing slash; empty when the proxy serves every path. */
+  readonly proxyPath: string
+  readonly trustProxy: TrustProxy
+  readonly timeoutMs: number
+}
+
+/** Default upstream timeout: 30 seconds. */
+export const DEFAULT_TIMEOUT_MS = 30_000
+
+/** Each setting: its option name and the environment variables that can carry it, in order. */
+const SETTINGS = {
+  secretKey: ['CLERK_SECRET_KEY'],
+  publishableKey: ['CLERK_PUBLISHABLE_KEY'],
+  fapiUrl: ['CLERK_FAPI_URL', 'CLERK_FAPI'],
+  proxyUrl: ['CLERK_PROXY_URL'],
+  proxyPath: ['CLERK_PROXY_PATH'],
+  trustProxy: ['TRUST_PROXY'],
+  timeout: ['CLERK_PROXY_TIMEOUT'],
+} as const satisfies Record<string, readonly string[]>
+
+type SettingName = keyof typeof SETTINGS
+
+const httpUrl = (what: string) =>
+  z.string().trim().transform((text, ctx) => {
+    let url: URL
+    try {
+      url = new URL(text)
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be an absolute URL like ${what}` })
+      return z.NEVER
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: `must use https:// (or http:// for local testing), got ${url.protocol}//` })
+      return z.NEVER
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain credentials' })
+      return z.NEVER
+    }
+    if (url.search || url.hash || text.includes('?') || text.includes('#')) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain a query string or fragment' })
+      return z.NEVER
+    }
+    return { origin: url.origin, path: url.pathname.replace(/\/+$/, '') }
+  })
+
+const pathPrefix = z
+  .string()
+  .trim()
+  .refine((p) => p.startsWith('/'), 'must start with "/"')
+  .refine((p) => !/[?#\\%\s]/.test(p) && !p.includes('//'), 'must be a plain path like /__clerk')
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain . or .. segments')
+  .transform((p) => p.replace(/\/+$/, ''))
+
+const duration = z.union([z.number(), z.string().trim()]).transform((value, ctx) => {
+  const match = typeof value === 'number' ? [String(value), String(value), 'ms'] : /^(\d+(?:\.\d+)?)\s*(ms|s)?$/.exec(value)
+  const n = match ? Number(match[1]) * (match[2] === 's' ? 1000 : 1) : NaN
+  if (!Number.isFinite(n) || n <= 0 || n > 3_600_000) {
+    ctx.addIssue({ code: 'custom', message: 'must be a positive duration in milliseconds (e.g. 30000) or seconds (e.g. 30s), at most one hour' })
+    return z.NEVER
+  }
+  return Math.round(n)
+})
+
+const schema = z.object({
+  // The message never echoes the value: it is a secret.
+  secretKey: z
+    .string({ error: 'is required (your instance secret key, sk_live_…)' })
+    .trim()
+    .min(1, 'is required (your instance secret key, sk_live_…)')
+    .refine((k) => /^sk_(live|test)_[A-Za-z0-9_-]+$/.test(k), 'must be a Clerk secret key starting with sk_live_ or sk_test_'),
+  publishableKey: z
+    .string()
+    .trim()
+    .refine((k) => fapiUrlFromPublishableKey(k) !== undefined, 'must be a Clerk publishable key (pk_live_… or pk_test_…)')
+    .optional(),
+  fapiUrl: httpUrl('https://frontend-api.clerk.dev').optional(),
+  proxyUrl: httpUrl('https://app.example.com/__clerk').optional(),
+  proxyPath: pathPrefix.optional(),
+  trustProxy: z
+    .union([z.string(), z.number(), z.array(z.string()), z.literal(false)])
+    .transform((value, ctx) => {
+      try {
+        return parseTrustProxy(value)
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `is not accepted: ${(error as Error).message}` })
+        return z.NEVER
+      }
+    })
+    .optional(),
+  timeout: duration.optional(),
+})
+
+function readEnv(env: EnvSource | undefined, name: string): string | undefined {
+  if (!env) return undefined
+  const value = typeof env === 'function' ? env(name) : env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+/**
+ * Validates options and environment once and computes everything requests need.
+ * Throws a {@link ConfigurationError} naming each bad variable (never printing the secret).
+ *
+ * @example
+ * const config = resolveConfig({ env: process.env })
+ */
+export function resolveConfig(options: ProxyConfigOptions = {}): ProxyConfig {
+  const raw: Partial<Record<SettingName, unknown>> = {}
+  const origin: Partial<Record<SettingName, string>> = {}
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const fromOption = options[name]
+    if (fromOption !== undefined) {
+      raw[name] = fromOption
+      origin[name] = `option ${name}`
+      continue
+    }
+    for (const variable of SETTINGS[name]) {
+      const value = readEnv(options.env, variable)
+      if (value !== undefined) {
+        raw[name] = value
+        origin[name] = variable
+        break
+      }
+    }
+    origin[name] ??= SETTINGS[name][0]
+  }
+
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path[0] as SettingName
+      return `${origin[key] ?? String(key)} ${issue.message}`
+    })
+    throw new ConfigurationError(problems)
+  }
+  const value = parsed.data
+  const fapi = value.fapiUrl ?? splitUrl(value.publishableKey ? fapiUrlFromPublishableKey(value.publishableKey)! : DEFAULT_FAPI_URL)
+  const proxyPath = value.proxyPath ?? value.proxyUrl?.path ?? '/__clerk'
+  return Object.freeze({
+    secretKey: value.secretKey,
+    fapiOrigin: fapi.origin,
+    fapiBasePath: fapi.path,
+    proxyUrl: value.proxyUrl ? value.proxyUrl.origin + value.proxyUrl.path : undefined,
+    proxyPath: proxyPath === '/' ? '' : proxyPath,
+    trustProxy: value.trustProxy ?? TRUST_NONE,
+    timeoutMs: value.timeout ?? DEFAULT_TIMEOUT_MS,
+  })
+}
+
+function splitUrl(href: string): { origin: string; path: string } {
+  const url = new URL(href)
+  return { origin: url.origin, path: url.pathname.replace(/\/+$/, '') }
+}

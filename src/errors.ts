@@ -1,0 +1,60 @@
+/** Codes of the errors the proxy answers itself, in Clerk's error shape. */
+export type ProxyErrorCode =
+  | 'proxy_configuration_error'
+  | 'proxy_request_failed'
+  | 'proxy_timeout'
+  | 'proxy_bad_request'
+  | 'proxy_method_not_allowed'
+  | 'proxy_payload_too_large'
+
+/** The body of every error the proxy makes itself: the shape Clerk's clients already parse. */
+export interface ClerkErrorBody {
+  errors: { code: ProxyErrorCode; message: string; long_message: string }[]
+}
+
+/**
+ * Builds the JSON body of a proxy error.
+ *
+ * @example
+ * errorBody('proxy_timeout', 'Upstream timed out', 'Clerk did not answer within 30000 ms')
+ */
+export function errorBody(code: ProxyErrorCode, message: string, longMessage: string): string {
+  const body: ClerkErrorBody = { errors: [{ code, message, long_message: longMessage }] }
+  return JSON.stringify(body)
+}
+
+/** Headers every proxy-made error carries: JSON, never cached. */
+export const ERROR_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+})
+
+/**
+ * A `Response` in Clerk's error shape with `Cache-Control: no-store`.
+ *
+ * @example
+ * return proxyErrorResponse(502, 'proxy_request_failed', 'Could not reach Clerk', 'ECONNREFUSED')
+ */
+export function proxyErrorResponse(
+  status: number,
+  code: ProxyErrorCode,
+  message: string,
+  longMessage: string = message,
+): Response {
+  return new Response(errorBody(code, message, longMessage), { status, headers: ERROR_HEADERS })
+}
+
+/**
+ * Thrown when the configuration is missing or malformed. Its message names the variable or
+ * option at fault and never contains the secret key.
+ */
+export class ConfigurationError extends Error {
+  /** Each problem found, e.g. `CLERK_SECRET_KEY is required`. */
+  readonly problems: readonly string[]
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid Clerk proxy configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigurationError'
+    this.problems = problems
+  }
+}

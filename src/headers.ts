@@ -1,0 +1,115 @@
+/** Hop-by-hop headers (RFC 9110 §7.6.1) plus what a proxy must never pass on as is. */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+])
+
+/**
+ * Request headers the proxy never forwards from the client: hop-by-hop ones, `Host` and
+ * `Expect` (the proxy speaks for itself upstream), the three the proxy always sets, and every
+ * header that claims a client address or origin, so nothing the client writes can decide what
+ * IP Clerk sees or where Clerk thinks the proxy is.
+ */
+export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'expect',
+  'clerk-proxy-url',
+  'clerk-secret-key',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'fastly-client-ip',
+  'x-original-forwarded-for',
+])
+
+/** Response headers never passed back to the client. */
+export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'clerk-secret-key'])
+
+/**
+ * The extra header names a `Connection` header declares hop-by-hop (`Connection: close, X-Foo`
+ * makes `x-foo` hop-by-hop), lower-cased; `undefined` when there are none.
+ *
+ * @example
+ * connectionTokens('keep-alive, X-Trace') // Set { 'keep-alive', 'x-trace' }
+ */
+export function connectionTokens(connection: string | null | undefined): ReadonlySet<string> | undefined {
+  if (!connection) return undefined
+  const tokens = new Set<string>()
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase()
+    if (name) tokens.add(name)
+  }
+  return tokens.size > 0 ? tokens : undefined
+}
+
+/** The three headers the proxy itself writes on every upstream request. */
+export interface ProxyHeaders {
+  /** Full public proxy URL, sent as `Clerk-Proxy-Url`. */
+  readonly proxyUrl: string
+  /** Sent as `Clerk-Secret-Key`. */
+  readonly secretKey: string
+  /** The resolved end-user IP, sent as the only `X-Forwarded-For` value (omitted when unknown). */
+  readonly clientIp: string | undefined
+}
+
+/**
+ * The request headers for Clerk from a client's `Headers`: everything but the dropped ones,
+ * then the proxy's own `Clerk-Proxy-Url`, `Clerk-Secret-Key` and `X-Forwarded-For`.
+ *
+ * @example
+ * const upstream = upstreamRequestHeaders(request.headers, { proxyUrl, secretKey, clientIp })
+ */
+export function upstreamRequestHeaders(incoming: Headers, own: ProxyHeaders): Headers {
+  const extra = connectionTokens(incoming.get('connection'))
+  const headers = new Headers()
+  incoming.forEach((value, name) => {
+    if (DROPPED_REQUEST_HEADERS.has(name) || extra?.has(name)) return
+    headers.append(name, value)
+  })
+  headers.set('clerk-proxy-url', own.proxyUrl)
+  headers.set('clerk-secret-key', own.secretKey)
+  if (own.clientIp !== undefined) headers.set('x-forwarded-for', own.clientIp)
+  return headers
+}
+
+/**
+ * The same as {@link upstreamRequestHeaders} for a flat `[name, value, name, value, …]` list
+ * (Node's `rawHeaders`), returning a flat list that keeps repeated headers apart.
+ *
+ * @example
+ * const list = upstreamRequestHeaderList(incoming.rawHeaders, { proxyUrl, secretKey, clientIp })
+ */
+export function upstreamRequestHeaderList(raw: readonly string[], own: ProxyHeaders): string[] {
+  let extra: ReadonlySet<string> | undefined
+  const out: string[] = []
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    if (name === 'connection') extra = connectionTokens(raw[i + 1])
+  }
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    if (DROPPED_REQUEST_HEADERS.has(name) || extra?.has(name)) continue
+    out.push(name, raw[i + 1]!)
+  }
+  out.push('clerk-proxy-url', own.proxyUrl, 'clerk-secret-key', own.secretKey)
+  if (own.clientIp !== undefined) out.push('x-forwarded-for', own.clientIp)
+  return out
+}

@@ -1,0 +1,77 @@
+import { isTrustedPeer } from './client-ip.ts'
+import type { ProxyConfig } from './config.ts'
+
+/** Reads one request header (joined if repeated), or `undefined` when absent. */
+export type HeaderReader = (name: string) => string | undefined
+
+const HOST_PATTERN = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+
+/**
+ * The public proxy URL for a request: `CLERK_PROXY_URL` when configured; otherwise the
+ * request's own origin + prefix, where `X-Forwarded-Proto`/`-Host` are honoured only when the
+ * connecting peer is a trusted proxy (the value nearest to us wins, and must be well-formed).
+ *
+ * @example
+ * publicProxyUrl(config, 'http://10.0.0.5:3000', header, '10.0.0.1') // 'https://app.example.com/__clerk'
+ */
+export function publicProxyUrl(
+  config: ProxyConfig,
+  requestOrigin: string,
+  header: HeaderReader,
+  peerIp: string | undefined,
+): string {
+  if (config.proxyUrl !== undefined) return config.proxyUrl
+  if (!isTrustedPeer(peerIp, config.trustProxy)) return requestOrigin + config.proxyPath
+  const proto = lastListValue(header('x-forwarded-proto'))?.toLowerCase()
+  const host = lastListValue(header('x-forwarded-host'))
+  const schemeEnd = requestOrigin.indexOf('://')
+  const scheme = proto === 'https' || proto === 'http' ? proto : requestOrigin.slice(0, schemeEnd)
+  const authority = host !== undefined && HOST_PATTERN.test(host) ? host.toLowerCase() : requestOrigin.slice(schemeEnd + 3)
+  return `${scheme}://${authority}${config.proxyPath}`
+}
+
+function lastListValue(value: string | undefined): string | undefined {
+  if (!value) return undefined
+  const last = value.slice(value.lastIndexOf(',') + 1).trim()
+  return last === '' ? undefined : last
+}
+
+/**
+ * Rewrites a `Location` that points at the Frontend API (absolute, protocol-relative or
+ * path-absolute, under the FAPI base path) onto the public proxy URL; any other `Location`
+ * (another host, a relative path) is returned unchanged.
+ *
+ * @example
+ * rewriteLocation(config, 'https://frontend-api.clerk.dev/v1/oauth_callback?x=1', 'https://app.example.com/__clerk')
+ * // 'https://app.example.com/__clerk/v1/oauth_callback?x=1'
+ */
+export function rewriteLocation(config: ProxyConfig, location: string, proxyUrl: string): string {
+  let rest: string
+  if (location.startsWith('//')) {
+    const schemeless = config.fapiOrigin.slice(config.fapiOrigin.indexOf('//'))
+    if (!startsWithAuthority(location, schemeless)) return location
+    rest = location.slice(schemeless.length)
+  } else if (location.startsWith('/')) {
+    rest = location
+  } else if (startsWithAuthority(location, config.fapiOrigin)) {
+    rest = location.slice(config.fapiOrigin.length)
+  } else {
+    return location
+  }
+  const base = config.fapiBasePath
+  if (base !== '') {
+    if (!rest.startsWith(base)) return location
+    const next = rest.charCodeAt(base.length)
+    if (rest.length > base.length && next !== 47 && next !== 63 && next !== 35) return location
+    rest = rest.slice(base.length)
+  }
+  return proxyUrl + rest
+}
+
+/** Whether `url` begins with `origin` followed by the end, a path, a query or a fragment. */
+function startsWithAuthority(url: string, origin: string): boolean {
+  if (url.length < origin.length || url.slice(0, origin.length).toLowerCase() !== origin.toLowerCase()) return false
+  if (url.length === origin.length) return true
+  const next = url.charCodeAt(origin.length)
+  return next === 47 /* / */ || next === 63 /* ? */ || next === 35 /* # */
+}

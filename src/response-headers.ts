@@ -1,0 +1,53 @@
+import type { ProxyConfig } from './config.ts'
+import { connectionTokens, DROPPED_RESPONSE_HEADERS } from './headers.ts'
+import { rewriteLocation } from './public-url.ts'
+
+/** What the client-facing response needs to know about the upstream answer. */
+export interface ResponseShaping {
+  readonly config: ProxyConfig
+  /** The public proxy URL `Location`s are rewritten onto. */
+  readonly proxyUrl: string
+  /**
+   * True when the transport already decoded the body (fetch on Node, Deno, workerd): then
+   * `Content-Encoding` and `Content-Length` describe bytes the client will not receive and
+   * are dropped.
+   */
+  readonly bodyDecoded: boolean
+}
+
+/**
+ * The value to send for one upstream response header, or `undefined` to drop it.
+ * `name` must be lower-case.
+ *
+ * @example
+ * responseHeaderValue('location', 'https://frontend-api.clerk.dev/v1/x', shaping) // 'https://app.example.com/__clerk/v1/x'
+ */
+export function responseHeaderValue(name: string, value: string, shaping: ResponseShaping): string | undefined {
+  if (DROPPED_RESPONSE_HEADERS.has(name)) return undefined
+  if (name === 'location') return rewriteLocation(shaping.config, value, shaping.proxyUrl)
+  if (shaping.bodyDecoded && (name === 'content-encoding' || name === 'content-length')) return undefined
+  return value
+}
+
+/**
+ * The client-facing headers for an upstream `Response`: hop-by-hop and `Connection`-named
+ * headers dropped, `Location` rewritten, every `Set-Cookie` kept as its own header, and the
+ * encoding headers true to the bytes sent.
+ *
+ * @example
+ * new Response(upstream.body, { status: upstream.status, headers: clientResponseHeaders(upstream.headers, shaping) })
+ */
+export function clientResponseHeaders(upstream: Headers, shaping: ResponseShaping): Headers {
+  const extra = connectionTokens(upstream.get('connection'))
+  // A body a fetch left encoded-as-labelled needs no change; a decoded one loses its labels.
+  const decoded = shaping.bodyDecoded && upstream.has('content-encoding')
+  const effective = decoded === shaping.bodyDecoded ? shaping : { ...shaping, bodyDecoded: decoded }
+  const headers = new Headers()
+  upstream.forEach((value, name) => {
+    if (name === 'set-cookie' || extra?.has(name)) return
+    const out = responseHeaderValue(name, value, effective)
+    if (out !== undefined) headers.append(name, out)
+  })
+  for (const cookie of upstream.getSetCookie()) headers.append('set-cookie', cookie)
+  return headers
+}

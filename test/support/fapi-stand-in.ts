@@ -1,0 +1,291 @@
+/**
+ * A local server standing in for Clerk's Frontend API. It records every request it receives
+ * and, by path, answers the way a test needs: JSON, several Set-Cookies, gzip, redirects, slow
+ * or streamed bodies, hang-ups, any status. Reused by every suite (unit, conformance, browser).
+ */
+import { createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { brotliCompressSync, gzipSync } from 'node:zlib'
+
+/** One request as the stand-in received it. */
+export interface RecordedRequest {
+  readonly method: string
+  /** The raw request target, exactly as sent on the wire. */
+  readonly url: string
+  /** Lower-cased header names; repeated headers as arrays. */
+  readonly headers: Record<string, string | string[] | undefined>
+  /** Header names and values as sent, in order. */
+  readonly rawHeaders: readonly string[]
+  readonly remoteAddress: string | undefined
+  /** Body length and SHA-256, filled in when the body has been read. */
+  bodyLength: number
+  bodySha256: string | undefined
+  /** The body as text (first 64 KiB), for small form posts. */
+  bodyText: string
+  /** True when the client went away before the response finished. */
+  aborted: boolean
+  /** True when the response finished normally. */
+  completed: boolean
+}
+
+/** A running stand-in. */
+export interface FapiStandIn {
+  readonly url: string
+  readonly port: number
+  readonly requests: RecordedRequest[]
+  /** Resolves with the first recorded request matching, waiting up to `timeoutMs`. */
+  waitFor(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>
+  /** Releases every response held by `/hold`. */
+  release(): void
+  /** Extra route handlers tests may add; return true when handled. */
+  readonly routes: ((req: IncomingMessage, res: ServerResponse, record: RecordedRequest) => boolean)[]
+  close(): Promise<void>
+}
+
+/** A deterministic, compressible JavaScript-like payload of about `size` bytes. */
+export function assetPayload(size: number): Buffer {
+  const line = 'export function clerkAsset(n){return n.map((x)=>x*2).filter(Boolean).join("-")}\n'
+  return Buffer.from(line.repeat(Math.ceil(size / line.length)).slice(0, size))
+}
+
+export const ENVIRONMENT_JSON: string = JSON.stringify({
+  object: 'environment',
+  id: 'env_1',
+  auth_config: { object: 'auth_config', id: 'aac_1', single_session_mode: true },
+  display_config: { object: 'display_config', id: 'display_config_1', instance_environment_type: 'production', application_name: 'Stand-in' },
+  user_settings: { attributes: { email_address: { enabled: true, required: true, used_for_first_factor: true } } },
+  organization_settings: { enabled: false },
+  maintenance_mode: false,
+})
+
+export const SECRET_COOKIE_EXPIRES = 'Wed, 21 Oct 2037 07:28:00 GMT'
+
+/**
+ * Starts the stand-in on 127.0.0.1 with a free port.
+ *
+ * @example
+ * const fapi = await startFapiStandIn()
+ * // … point the proxy at fapi.url …
+ * await fapi.close()
+ */
+export async function startFapiStandIn(): Promise<FapiStandIn> {
+  const requests: RecordedRequest[] = []
+  const waiters: { predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = []
+  const held: (() => void)[] = []
+  const sockets = new Set<Socket>()
+  const routes: FapiStandIn['routes'] = []
+  const asset = assetPayload(1_400_000)
+  const assetGzip = gzipSync(asset)
+  const assetBrotli = brotliCompressSync(asset)
+
+  const server: Server = createServer((req, res) => {
+    const record: RecordedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: { ...req.headers },
+      rawHeaders: [...req.rawHeaders],
+      remoteAddress: req.socket.remoteAddress,
+      bodyLength: 0,
+      bodySha256: undefined,
+      bodyText: '',
+      aborted: false,
+      completed: false,
+    }
+    requests.push(record)
+    res.on('finish', () => (record.completed = true))
+    res.on('close', () => {
+      if (!res.writableFinished) record.aborted = true
+    })
+    for (const w of [...waiters]) {
+      if (w.predicate(record)) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(record)
+      }
+    }
+    for (const route of routes) if (route(req, res, record)) return
+    handle(req, res, record)
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  const readBody = (req: IncomingMessage, record: RecordedRequest): Promise<void> =>
+    new Promise((resolve) => {
+      const hash = createHash('sha256')
+      const text: Buffer[] = []
+      let textBytes = 0
+      req.on('data', (chunk: Buffer) => {
+        record.bodyLength += chunk.length
+        hash.update(chunk)
+        if (textBytes < 65536) {
+          text.push(chunk)
+          textBytes += chunk.length
+        }
+      })
+      req.on('end', () => {
+        record.bodySha256 = hash.digest('hex')
+        record.bodyText = Buffer.concat(text).toString('utf8').slice(0, 65536)
+        resolve()
+      })
+      req.on('error', () => resolve())
+      req.on('close', () => resolve())
+    })
+
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void => {
+    const text = JSON.stringify(body)
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+    res.end(text)
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): void {
+    const url = new URL(req.url ?? '/', 'http://stand-in')
+    const q = url.searchParams
+    const path = url.pathname
+    const accept = String(req.headers['accept-encoding'] ?? '')
+
+    if (path === '/v1/proxy-health') {
+      return json(res, 200, { status: 'healthy', x_forwarded_for: req.headers['x-forwarded-for'] ?? null })
+    }
+    if (path === '/v1/environment') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return void res.end(ENVIRONMENT_JSON)
+    }
+    if (path === '/v1/client') return json(res, 200, { response: null, client: null })
+    if (path === '/echo' || path.startsWith('/echo/')) {
+      void readBody(req, record).then(() =>
+        json(res, Number(q.get('status') ?? 200), {
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          bodyLength: record.bodyLength,
+          bodySha256: record.bodySha256,
+        }),
+      )
+      return
+    }
+    if (path === '/upload') {
+      void readBody(req, record).then(() => json(res, 200, { bodyLength: record.bodyLength, bodySha256: record.bodySha256 }))
+      return
+    }
+    if (path === '/cookies') {
+      res.setHeader('set-cookie', [
+        `__client=abc; Path=/; Expires=${SECRET_COOKIE_EXPIRES}; HttpOnly; Secure; SameSite=Lax`,
+        `__client_uat=123; Path=/; Expires=${SECRET_COOKIE_EXPIRES}; SameSite=Lax`,
+        '__session=eyJ.payload.sig; Path=/; Secure; SameSite=None',
+      ])
+      return json(res, 200, { ok: true })
+    }
+    if (path === '/redirect') {
+      res.writeHead(Number(q.get('status') ?? 302), { location: q.get('to') ?? '/', 'set-cookie': ['a=1; Path=/', 'b=2; Path=/'] })
+      return void res.end()
+    }
+    if (path === '/status') {
+      const status = Number(q.get('code') ?? 200)
+      res.writeHead(status, { 'content-type': 'application/json' })
+      return void res.end(status === 204 || status === 304 ? undefined : JSON.stringify({ status }))
+    }
+    if (path === '/asset.js' || path.startsWith('/npm/')) {
+      const headers: Record<string, string | number> = { 'content-type': 'application/javascript', vary: 'Accept-Encoding' }
+      let body = asset
+      if (q.get('encoding') !== 'identity' && /\bbr\b/.test(accept)) {
+        body = assetBrotli
+        headers['content-encoding'] = 'br'
+      } else if (q.get('encoding') !== 'identity' && /\bgzip\b/.test(accept)) {
+        body = assetGzip
+        headers['content-encoding'] = 'gzip'
+      }
+      headers['content-length'] = body.length
+      res.writeHead(200, headers)
+      return void res.end(body)
+    }
+    if (path === '/download') {
+      const total = Number(q.get('bytes') ?? 1024)
+      const chunk = Buffer.alloc(65536, 120)
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total })
+      let sent = 0
+      const pump = (): void => {
+        while (sent < total) {
+          const n = Math.min(chunk.length, total - sent)
+          sent += n
+          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump)
+        }
+        res.end()
+      }
+      return pump()
+    }
+    if (path === '/slow-headers') {
+      const timer = setTimeout(() => json(res, 200, { slow: true }), Number(q.get('ms') ?? 1000))
+      res.on('close', () => clearTimeout(timer))
+      return
+    }
+    if (path === '/stream') {
+      // First chunk now, the rest only after release() or `ms`.
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('first chunk\n')
+      const finish = (): void => void res.end('last chunk\n')
+      const ms = q.get('ms')
+      if (ms) {
+        const timer = setTimeout(finish, Number(ms))
+        res.on('close', () => clearTimeout(timer))
+      } else held.push(finish)
+      return
+    }
+    if (path === '/hold') {
+      held.push(() => json(res, 200, { released: true }))
+      return
+    }
+    if (path === '/hangup') return void req.socket.destroy()
+    if (path === '/reset-mid-body') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100000 })
+      res.write('x'.repeat(1000))
+      setTimeout(() => req.socket.destroy(), 20)
+      return
+    }
+    if (path === '/stall-body') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100000 })
+      res.write('x'.repeat(1000))
+      return
+    }
+    if (path === '/garbage') {
+      req.socket.end('THIS IS NOT HTTP\r\n\r\n')
+      return
+    }
+    if (path === '/echo-secret') {
+      // A broken upstream that reflects the secret header back.
+      res.writeHead(200, { 'clerk-secret-key': String(req.headers['clerk-secret-key'] ?? ''), 'content-type': 'text/plain' })
+      return void res.end('ok')
+    }
+    json(res, 404, { errors: [{ code: 'resource_not_found', message: 'not found', long_message: `no route ${path}` }] })
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    routes,
+    waitFor(predicate, timeoutMs = 5000) {
+      const found = requests.find(predicate)
+      if (found) return Promise.resolve(found)
+      return new Promise((resolve, reject) => {
+        const waiter = { predicate, resolve: (r: RecordedRequest) => (clearTimeout(timer), resolve(r)) }
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1)
+          reject(new Error('no matching request reached the FAPI stand-in'))
+        }, timeoutMs)
+        waiters.push(waiter)
+      })
+    },
+    release() {
+      for (const release of held.splice(0)) release()
+    },
+    close() {
+      for (const release of held.splice(0)) release()
+      for (const socket of sockets) socket.destroy()
+      return new Promise((resolve) => server.close(() => resolve()))
+    },
+  }
+}
