@@ -1,0 +1,98 @@
+// Starting, waiting for and stopping the servers a benchmark run needs.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer, request } from 'node:http'
+
+/**
+ * A free TCP port on 127.0.0.1 (bind port 0, read it, close).
+ * @returns {Promise<number>}
+ */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address())
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Spawns a server process; its output is kept (last 64 KiB) for error messages.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string | undefined>, cwd?: string }} [options]
+ */
+export function startProcess(command, args, options = {}) {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const keep = (chunk) => {
+    output = (output + chunk.toString()).slice(-65536)
+  }
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
+  let exited = false
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => {
+    exited = true
+    resolve({ code, signal })
+  }))
+  child.once('error', (error) => keep(`spawn error: ${error.message}\n`))
+  return {
+    child,
+    pid: /** @type {number} */ (child.pid),
+    output: () => output,
+    exited: () => exited,
+    /** Stops the process by its pid (SIGTERM, then SIGKILL after 3 s). */
+    async stop() {
+      if (exited) return
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+      await exit
+      clearTimeout(timer)
+    },
+  }
+}
+
+/**
+ * Resolves once `GET url` answers (any status), rejects after `timeoutMs`.
+ * @param {string} url
+ * @param {{ timeoutMs?: number, alive?: () => boolean, describe?: () => string }} [options]
+ */
+export async function waitForHttp(url, options = {}) {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const req = request(url, { agent: false }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(true))
+      })
+      req.on('error', () => resolve(false))
+      req.setTimeout(1000, () => req.destroy())
+      req.end()
+    })
+    if (ok) return
+    if (options.alive && !options.alive()) throw new Error(`server for ${url} exited:\n${options.describe?.() ?? ''}`)
+    if (Date.now() > deadline) throw new Error(`server for ${url} did not answer in time:\n${options.describe?.() ?? ''}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * A field of /proc/PID/status in bytes (VmRSS, VmHWM), or undefined when the process is gone.
+ * @param {number} pid
+ * @param {'VmRSS' | 'VmHWM'} field
+ */
+export function procMemory(pid, field) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)
+    return match ? Number(match[1]) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
