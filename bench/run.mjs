@@ -11,7 +11,7 @@ import { renderChart } from './lib/chart.mjs'
 import { CONTENDERS, SECRET_KEY } from './lib/contenders.mjs'
 import { describeMachine } from './lib/machine.mjs'
 import { startUpstreamNginx } from './lib/nginx.mjs'
-import { freePort, procMemory } from './lib/processes.mjs'
+import { freePort, procCpuSeconds, procMemory } from './lib/processes.mjs'
 import { loadTable, memoryTable, targetChecks, targetTable, transportTable, wireTable } from './lib/report.mjs'
 import { startUploadSink } from './lib/sink.mjs'
 import { rotate, summarize } from './lib/stats.mjs'
@@ -78,8 +78,11 @@ async function loadPhase(running) {
   for (let round = 0; round < rounds; round++) {
     for (const c of connections) {
       for (const r of rotate(running, round)) {
+        const cpuBefore = procCpuSeconds(r.pid)
         const result = await runWrk({ url: r.url, connections: c, seconds })
-        log(`  ${r.label.padEnd(26)} c=${String(c).padStart(3)} round ${round + 1}: ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms${result.errors || result.non2xx ? `  errors ${result.errors} non-2xx ${result.non2xx}` : ''}`)
+        const cpuAfter = procCpuSeconds(r.pid)
+        result.cpuUsPerRequest = cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / result.requests
+        log(`  ${r.label.padEnd(26)} c=${String(c).padStart(3)} round ${round + 1}: ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  cpu ${result.cpuUsPerRequest?.toFixed(0) ?? '?'} µs/req${result.errors || result.non2xx ? `  errors ${result.errors} non-2xx ${result.non2xx}` : ''}`)
         const key = `${r.id}@${c}`
         runs.set(key, [...(runs.get(key) ?? []), result])
       }
@@ -166,8 +169,8 @@ async function main() {
 
     log(`\nload: ${rounds} rounds × ${connections.join(' and ')} connections × ${seconds} s, contenders alternating…`)
     const targets = [
-      ...running.map((r) => ({ ...r, url: `${r.base}/v1/environment` })),
-      { id: 'upstream', label: 'no proxy (upstream nginx)', runtime: 'nginx', kind: 'upstream', url: `http://127.0.0.1:${upstreamPort}/v1/environment` },
+      ...running.map((r) => ({ ...r, pid: r.proc.pid, url: `${r.base}/v1/environment` })),
+      { id: 'upstream', label: 'no proxy (upstream nginx)', runtime: 'nginx', kind: 'upstream', pid: upstream.pid, url: `http://127.0.0.1:${upstreamPort}/v1/environment` },
     ]
     const results = await loadPhase(targets)
     await Promise.all(running.map((r) => r.proc.stop()))

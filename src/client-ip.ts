@@ -100,7 +100,7 @@ export function resolveClientIp(
   trust: TrustProxy,
 ): string | undefined {
   if (peerIp === undefined) return undefined
-  const peer = normalizeIp(peerIp) ?? peerIp
+  const peer = normalizedPeer(peerIp)
   if (trust.kind === 'none' || !forwardedFor) return peer
   const entries = forwardedFor.split(',')
   let client = peer
@@ -126,4 +126,18 @@ function stripPort(entry: string): string {
   const colon = entry.indexOf(':')
   if (colon > 0 && entry.indexOf(':', colon + 1) < 0) return entry.slice(0, colon)
   return entry
+}
+
+// A keep-alive connection sends many requests from one address: remember the last one
+// normalized instead of parsing the same address again on every request.
+let lastPeer: string | undefined
+let lastNormalizedPeer = ''
+
+/** `normalizeIp(peerIp) ?? peerIp`, answered from the last call when the address repeats. */
+function normalizedPeer(peerIp: string): string {
+  if (peerIp !== lastPeer) {
+    lastNormalizedPeer = normalizeIp(peerIp) ?? peerIp
+    lastPeer = peerIp
+  }
+  return lastNormalizedPeer
 }

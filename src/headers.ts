@@ -43,6 +43,12 @@ export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 /** Response headers never passed back to the client. */
 export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'clerk-secret-key'])
 
+// Nearly every request and answer says just `keep-alive` or `close`: answer those from a table
+// instead of splitting a string and building a Set per message (the hot path runs this twice).
+const COMMON_CONNECTION_VALUES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  ['keep-alive', 'Keep-Alive', 'close', 'Close'].map((value) => [value, new Set([value.toLowerCase()])]),
+)
+
 /**
  * The extra header names a `Connection` header declares hop-by-hop (`Connection: close, X-Foo`
  * makes `x-foo` hop-by-hop), lower-cased; `undefined` when there are none.
@@ -52,6 +58,8 @@ export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([...HOP_BY_
  */
 export function connectionTokens(connection: string | null | undefined): ReadonlySet<string> | undefined {
   if (!connection) return undefined
+  const common = COMMON_CONNECTION_VALUES.get(connection)
+  if (common) return common
   const tokens = new Set<string>()
   for (const token of connection.split(',')) {
     const name = token.trim().toLowerCase()

@@ -42,7 +42,7 @@ function objectToList(headers) {
 
 const transports = {
   'undici-request'() {
-    const pool = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000 })
+    const pool = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000, connections: env.POOL_CONNECTIONS ? Number(env.POOL_CONNECTIONS) : null })
     return async (req, res) => {
       try {
         const up = await pool.request({ path: req.url.slice(prefix.length), method: req.method, headers: requestHeaders(req), body: hasBody(req) ? req : null })
@@ -54,7 +54,7 @@ const transports = {
     }
   },
   'undici-dispatch'() {
-    const pool = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000 })
+    const pool = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000, connections: env.POOL_CONNECTIONS ? Number(env.POOL_CONNECTIONS) : null })
     return (req, res) => {
       let resume
       res.on('drain', () => resume?.())
@@ -111,3 +111,4 @@ const make = transports[env.TRANSPORT ?? 'undici-request']
 if (!make) throw new Error(`unknown TRANSPORT ${env.TRANSPORT}; one of ${Object.keys(transports).join(', ')}`)
 const handle = make()
 createServer((req, res) => void handle(req, res)).listen(port, '127.0.0.1', () => process.stdout.write(`bare ${env.TRANSPORT} proxy on ${port}\n`))
+process.on('SIGTERM', () => process.exit(0))

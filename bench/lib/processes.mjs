@@ -96,3 +96,22 @@ export function procMemory(pid, field) {
     return undefined
   }
 }
+
+/**
+ * CPU seconds (user + system) the process has used so far, from /proc/PID/stat; a figure
+ * that other load on the machine disturbs far less than requests per second.
+ * @param {number} pid
+ */
+export function procCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // Fields 14 and 15 of stat(5) (utime, stime), counted from the state field (3).
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
+}
+
+// sysconf(_SC_CLK_TCK) is 100 on every Linux this runs on.
+const CLOCK_TICKS = 100

@@ -38,13 +38,13 @@ export function ratios(results, connections) {
 /** The load table (Markdown). */
 export function loadTable(results, connections) {
   const rat = new Map(ratios(results, connections).map((r) => [r.id, r.byConnections]))
-  const head = ['contender', 'conns', 'req/s (median)', 'req/s min–max', 'p50 ms', 'p99 ms', '× Clerk helper (same runtime)', 'p99 ÷ helper p99', '× nginx', 'errors / non-2xx']
+  const head = ['contender', 'conns', 'req/s (median)', 'req/s min–max', 'p50 ms', 'p99 ms', '× Clerk helper (same runtime)', 'p99 ÷ helper p99', '× nginx', 'proxy CPU µs/req', 'errors / non-2xx']
   const rows = []
   for (const r of results) {
     for (const c of connections) {
       const s = r.byConnections[c]
       const q = rat.get(r.id)?.[c] ?? {}
-      rows.push([r.label, c, n0(s.rps), `${n0(s.rpsMin)}–${n0(s.rpsMax)}`, ms(s.p50), ms(s.p99), x(q.vsHelper), q.p99VsHelper === undefined ? '–' : q.p99VsHelper.toFixed(2), x(q.vsNginx), `${s.errors} / ${s.non2xx}`])
+      rows.push([r.label, c, n0(s.rps), `${n0(s.rpsMin)}–${n0(s.rpsMax)}`, ms(s.p50), ms(s.p99), x(q.vsHelper), q.p99VsHelper === undefined ? '–' : q.p99VsHelper.toFixed(2), x(q.vsNginx), s.cpuUsPerRequest === undefined ? '–' : s.cpuUsPerRequest.toFixed(0), `${s.errors} / ${s.non2xx}`])
     }
   }
   return markdownTable(head, rows)
@@ -85,12 +85,12 @@ export function memoryTable(memory) {
 /** The transport comparison table (Markdown). */
 export function transportTable(transports, connections) {
   const best = Object.fromEntries(connections.map((c) => [c, Math.max(...transports.map((t) => t.byConnections[c].rps))]))
-  const head = ['transport', 'conns', 'req/s (median)', 'req/s min–max', 'p50 ms', 'p99 ms', 'relative to fastest']
+  const head = ['transport', 'conns', 'req/s (median)', 'req/s min–max', 'p50 ms', 'p99 ms', 'relative to fastest', 'proxy CPU µs/req']
   const rows = []
   for (const t of transports) {
     for (const c of connections) {
       const s = t.byConnections[c]
-      rows.push([t.label, c, n0(s.rps), `${n0(s.rpsMin)}–${n0(s.rpsMax)}`, ms(s.p50), ms(s.p99), `${((s.rps / best[c]) * 100).toFixed(0)} %`])
+      rows.push([t.label, c, n0(s.rps), `${n0(s.rpsMin)}–${n0(s.rpsMax)}`, ms(s.p50), ms(s.p99), `${((s.rps / best[c]) * 100).toFixed(0)} %`, s.cpuUsPerRequest === undefined ? '–' : s.cpuUsPerRequest.toFixed(0)])
     }
   }
   return markdownTable(head, rows)

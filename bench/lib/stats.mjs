@@ -22,6 +22,7 @@ export function summarize(runs) {
     p99: median(pick('p99')),
     p99Min: Math.min(...pick('p99')),
     p99Max: Math.max(...pick('p99')),
+    cpuUsPerRequest: pick('cpuUsPerRequest').every((v) => v !== undefined) ? median(pick('cpuUsPerRequest')) : undefined,
     errors: pick('errors').reduce((a, b) => a + b, 0),
     non2xx: pick('non2xx').reduce((a, b) => a + b, 0),
   }

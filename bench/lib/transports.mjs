@@ -1,6 +1,6 @@
 // The transport comparison: the same bare Node proxy with each upstream transport.
 import { join } from 'node:path'
-import { freePort, startProcess, waitForHttp } from './processes.mjs'
+import { freePort, procCpuSeconds, startProcess, waitForHttp } from './processes.mjs'
 import { rotate, summarize } from './stats.mjs'
 import { runWrk } from './wrk.mjs'
 
@@ -33,7 +33,9 @@ export async function compareTransports(o) {
     for (let round = 0; round < o.rounds; round++) {
       for (const connections of o.connections) {
         for (const t of rotate(running, round)) {
+          const cpuBefore = procCpuSeconds(t.proc.pid)
           const result = await runWrk({ url: url(t), connections, seconds: o.seconds })
+          result.cpuUsPerRequest = ((procCpuSeconds(t.proc.pid) - cpuBefore) * 1e6) / result.requests
           o.log(`  transport ${t.id.padEnd(16)} c=${String(connections).padStart(3)} round ${round + 1}: ${Math.round(result.rps)} req/s, p99 ${result.p99.toFixed(1)} ms`)
           const key = `${t.id}@${connections}`
           runs.set(key, [...(runs.get(key) ?? []), result])
