@@ -42,7 +42,7 @@ function objectToList(headers) {
 
 const transports = {
   'undici-request'() {
-    const pool = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000, connections: env.POOL_CONNECTIONS ? Number(env.POOL_CONNECTIONS) : null })
+    const pool = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000 })
     return async (req, res) => {
       try {
         const up = await pool.request({ path: req.url.slice(prefix.length), method: req.method, headers: requestHeaders(req), body: hasBody(req) ? req : null })
@@ -54,7 +54,7 @@ const transports = {
     }
   },
   'undici-dispatch'() {
-    const pool = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000, connections: env.POOL_CONNECTIONS ? Number(env.POOL_CONNECTIONS) : null })
+    const pool = new Pool(origin, { pipelining: 1, keepAliveTimeout: 30_000 })
     return (req, res) => {
       let resume
       res.on('drain', () => resume?.())

@@ -1,6 +1,6 @@
 // Every proxy under test: how to tell whether it can run here and how to start it.
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { startNginxProxy } from './nginx.mjs'
 import { startProcess, waitForHttp } from './processes.mjs'
 
@@ -51,7 +51,7 @@ async function startAndWait(ctx, command, args, extraEnv = {}) {
 }
 
 const bin = (root, name) => join(root, 'node_modules/.bin', name)
-const needs = (root, file, what) => (existsSync(join(root, file)) ? undefined : `${what} not present (${file})`)
+const needs = (root, file, what) => (existsSync(resolve(root, file)) ? undefined : `${what} not present (${file})`)
 
 /** Our Bun entry: `adapters/bun.ts`, or a file named by BENCH_OURS_BUN_ENTRY (harness testing). */
 const oursBunEntry = () => process.env.BENCH_OURS_BUN_ENTRY ?? 'adapters/bun.ts'
