@@ -111,6 +111,9 @@ export function targetChecks({ results, connections, wire, upstreamBytes, memory
       const r = q[c]
       if (id === 'ours-node') {
         add(`Node ≥ 4× Clerk's helper throughput (c=${c})`, x(r.vsHelper), r.vsHelper >= 4)
+        const mine = results.find((e) => e.id === id)?.byConnections[c]?.cpuUsPerRequest
+        const theirs = results.find((e) => e.id === 'clerk-node')?.byConnections[c]?.cpuUsPerRequest
+        if (mine && theirs) add(`(supporting) Node CPU per request vs the helper's (c=${c}), less disturbed by other load`, `${(theirs / mine).toFixed(2)}× less CPU`, undefined)
         add(`Node p99 ≤ ¼ of the helper's p99 (c=${c})`, r.p99VsHelper === undefined ? '–' : r.p99VsHelper.toFixed(2), r.p99VsHelper <= 0.25)
       } else {
         add(`Bun ≥ 1.2× Clerk's helper throughput (c=${c})`, x(r.vsHelper), r.vsHelper >= 1.2)
