@@ -150,8 +150,32 @@ function lazyProxy(options: NextProxyOptions): (request: Request) => Promise<Res
       })
       app.notFound((c: Context) => c.body(null, 404, { [PASS_HEADER]: '1' }))
     }
-    return app.fetch(request)
+    return app.fetch(withHostOrigin(request))
   }
+}
+
+const HOST_PATTERN = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+
+/**
+ * `next start` builds `request.url` from the address it listens on (`http://localhost:3000`),
+ * not from the request, so a public proxy URL derived from it would be wrong. As the Node
+ * adapter does, the derived origin uses the `Host` header instead (only when no proxy URL is
+ * configured does it matter; on Vercel both already agree).
+ */
+function withHostOrigin(request: Request): Request {
+  const host = request.headers.get('host')
+  if (!host || !HOST_PATTERN.test(host)) return request
+  const url = request.url
+  const authorityStart = url.indexOf('//') + 2
+  let authorityEnd = url.indexOf('/', authorityStart)
+  if (authorityEnd < 0) authorityEnd = url.length
+  if (url.slice(authorityStart, authorityEnd).toLowerCase() === host.toLowerCase()) return request
+  const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers, signal: request.signal, redirect: 'manual' }
+  if (request.body !== null) {
+    init.body = request.body
+    init.duplex = 'half'
+  }
+  return new Request(url.slice(0, authorityStart) + host.toLowerCase() + url.slice(authorityEnd), init)
 }
 
 /**

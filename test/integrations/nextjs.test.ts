@@ -4,79 +4,33 @@
  * (/__clerk_edge), and the middleware helper in proxy.js (/__clerk_mw), each passing the
  * integration cases against the FAPI stand-in. The app is built once per run.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { describeIntegrationCases, SECRET, send } from './cases.ts'
+import { startNextApp, type RunningNext } from './nextjs-app.ts'
 
-const APP_DIR = fileURLToPath(new URL('../nextjs-app', import.meta.url))
-const NEXT_BIN = fileURLToPath(new URL('../../node_modules/next/dist/bin/next', import.meta.url))
 const PUBLIC_PROXY_URL = 'https://app.example.test/__clerk'
 const VERCEL_CLIENT_IP = '198.51.100.9'
 
 let fapi: FapiStandIn
-let next: ChildProcess | undefined
+let app: RunningNext | undefined
 let baseUrl = ''
-let output = ''
-
-function run(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [NEXT_BIN, ...args], {
-    cwd: APP_DIR,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NEXT_TELEMETRY_DISABLED: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  return child
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const port = (probe.address() as { port: number }).port
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 beforeAll(async () => {
   fapi = await startFapiStandIn()
-  const build = run(['build'], { NODE_ENV: 'production' })
-  const code = await new Promise<number | null>((resolve) => build.on('exit', resolve))
-  if (code !== 0) throw new Error(`next build failed (${code}):\n${output}`)
-
-  const port = await freePort()
-  next = run(['start', '-p', String(port), '-H', '127.0.0.1'], {
-    NODE_ENV: 'production',
+  app = await startNextApp({
     CLERK_SECRET_KEY: SECRET,
     CLERK_FAPI_URL: fapi.url,
     // The variable a Next.js app already has for Clerk's SDK doubles as the proxy's public URL.
     NEXT_PUBLIC_CLERK_PROXY_URL: PUBLIC_PROXY_URL,
   })
-  baseUrl = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    try {
-      if ((await send(`${baseUrl}/`)).status === 200) break
-    } catch {
-      // not listening yet
-    }
-    if (next.exitCode !== null || Date.now() > deadline) throw new Error(`next start did not come up:\n${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
+  baseUrl = app.baseUrl
 }, 240_000)
 
 afterAll(async () => {
-  if (next?.pid !== undefined && next.exitCode === null) {
-    const exited = new Promise((resolve) => next!.once('exit', resolve))
-    process.kill(-next.pid, 'SIGTERM')
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
-    if (next.exitCode === null) process.kill(-next.pid, 'SIGKILL')
-  }
+  await app?.stop()
   await fapi?.close()
-  expect(output).not.toContain(SECRET)
+  expect(app?.output() ?? '').not.toContain(SECRET)
 })
 
 const common = { baseUrl: () => baseUrl, fapi: () => fapi, expectedProxyUrl: () => PUBLIC_PROXY_URL, encoding: 'decoded' } as const
@@ -123,10 +77,15 @@ describe('next.js specifics', () => {
     expect(upstream.url).toBe('/v1/client/sessions?_clerk_js_version=5.0.0&x=edge1')
   })
 
-  test('the Node.js runtime query reaches Clerk exactly', async () => {
+  test('the query reaches Clerk with the same meaning; Next.js itself re-serializes it', async () => {
     await send(`${baseUrl}/__clerk/v1/client?path=v1&redirect_url=https%3A%2F%2Fa.example%2F%3Fb%3D1&x=node1`)
     const upstream = await fapi.waitFor((r) => r.url.includes('x=node1'))
     expect(upstream.url).toBe('/v1/client?path=v1&redirect_url=https%3A%2F%2Fa.example%2F%3Fb%3D1&x=node1')
+    // next start hands route handlers and middleware a URL whose query went through
+    // URLSearchParams: '%20' arrives as '+', "'" as '%27'. Same values for a form-decoding server.
+    await send(`${baseUrl}/__clerk/v1/client?a=%20b&c='d&x=node2`)
+    const reencoded = await fapi.waitFor((r) => r.url.includes('x=node2'))
+    expect(reencoded.url).toBe('/v1/client?a=+b&c=%27d&x=node2')
   })
 
   test('app folders named "__x" are private in the App Router: the route folder must be %5F%5Fclerk', async () => {
