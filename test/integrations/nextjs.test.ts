@@ -68,6 +68,10 @@ describe('next.js specifics', () => {
   test('the wrapped middleware still runs for the app, not for the proxy prefix', async () => {
     expect((await send(`${baseUrl}/`)).headers['x-inner-middleware']).toBe('ran')
     expect((await send(`${baseUrl}/__clerk_mw/v1/environment`)).headers['x-inner-middleware']).toBeUndefined()
+    // Clerk's scripts end in .js, which the first matcher pattern skips: the prefix pattern catches them.
+    const script = await send(`${baseUrl}/__clerk_mw/npm/@clerk/clerk-js@5/dist/clerk.browser.js`)
+    expect(script.status).toBe(200)
+    expect(script.headers['content-type']).toBe('application/javascript')
   })
 
   test('the Edge runtime query reaches Clerk without the catch-all params Next.js appends', async () => {

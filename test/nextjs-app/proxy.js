@@ -1,5 +1,5 @@
-// Next.js 16 middleware ("proxy.ts"; "middleware.ts" before 16): the proxy answers its prefix
-// before the wrapped middleware (clerkMiddleware() in a real app) sees anything.
+// Next.js 16 middleware ("proxy.ts"; "middleware.ts" before 16), as in the README: the proxy
+// answers its prefix before the wrapped middleware (clerkMiddleware() in a real app) runs.
 import { NextResponse } from 'next/server'
 import { withClerkProxy } from '@fapi-proxy/clerk/nextjs'
 
@@ -11,4 +11,11 @@ function authMiddleware() {
 
 export default withClerkProxy(authMiddleware, { proxyPath: '/__clerk_mw' })
 
-export const config = { matcher: ['/', '/__clerk_mw/:path*'] }
+// The README's matcher (Clerk's default two patterns plus the prefix), with this fixture's prefix.
+export const config = {
+  matcher: [
+    '/((?!_next|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|webp|png|gif|svg|ttf|woff2?|ico|csv|docx?|xlsx?|zip|webmanifest)).*)',
+    '/(api|trpc)(.*)',
+    '/__clerk_mw/:path*',
+  ],
+}
