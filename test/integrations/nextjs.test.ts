@@ -92,6 +92,12 @@ describe('next.js specifics', () => {
     expect(reencoded.url).toBe('/v1/client?a=+b&c=%27d&x=node2')
   })
 
+  test('Edge runtime without x-real-ip: the X-Forwarded-For next start set from the socket', async () => {
+    await send(`${baseUrl}/__clerk_edge/v1/client?x=edge2`)
+    const upstream = await fapi.waitFor((r) => r.url.includes('x=edge2'))
+    expect(upstream.headers['x-forwarded-for']).toBe('127.0.0.1')
+  })
+
   test('app folders named "__x" are private in the App Router: the route folder must be %5F%5Fclerk', async () => {
     expect((await send(`${baseUrl}/__clerk_private/v1/environment`)).status).toBe(404)
   })
