@@ -119,7 +119,8 @@ describe('doctor against clerk-proxy on Node', () => {
     await closed.close()
     const io = bufferIo()
     expect(await doctorCommand([url], io)).toBe(1)
-    expect(io.out()).toMatch(/FAIL {2}Prefix \/__clerk answers\n.*ECONNREFUSED/)
+    expect(io.out()).toMatch(/FAIL {2}The prefix answers\n.*\/__clerk\/v1\/proxy-health: no answer \(.*ECONNREFUSED/)
+    expect(io.out()).toContain('SKIP  Clerk reports the proxy healthy (/v1/proxy-health)\n        the proxy did not answer')
   })
 
   it('answers usage mistakes with exit code 2', async () => {

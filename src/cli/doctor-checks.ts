@@ -12,7 +12,7 @@ export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip'
 /** One line of the doctor's checklist. */
 export interface CheckResult {
   /** Stable identifier, for `--json` consumers and tests. */
-  readonly id: string
+  readonly id: CheckId
   readonly title: string
   readonly status: CheckStatus
   /** What was observed. */
@@ -21,7 +21,34 @@ export interface CheckResult {
   readonly fix?: string
 }
 
-const check = (id: string, title: string, status: CheckStatus, detail: string, fix?: string): CheckResult =>
+/** The doctor's checks, by stable id. */
+export type CheckId =
+  | 'https'
+  | 'prefix'
+  | 'outside-prefix'
+  | 'proxy-health'
+  | 'client-ip'
+  | 'forged-forwarded-for'
+  | 'environment'
+  | 'clerk-js'
+  | 'secret-key'
+  | 'set-cookie'
+
+/** Every check's id and title, in the order the checklist shows them. */
+export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
+  'https': 'Served over HTTPS',
+  'prefix': 'The prefix answers',
+  'outside-prefix': 'Paths outside the prefix stay out of Clerk',
+  'proxy-health': 'Clerk reports the proxy healthy (/v1/proxy-health)',
+  'client-ip': 'Clerk sees your IP address (X-Forwarded-For)',
+  'forged-forwarded-for': 'A forged X-Forwarded-For does not change what Clerk sees',
+  'environment': 'Environment answers JSON (/v1/environment)',
+  'clerk-js': 'clerk-js script decodes (Accept-Encoding: gzip, br)',
+  'secret-key': 'No response leaks the secret key',
+  'set-cookie': 'Set-Cookie headers are not merged',
+}
+
+const check = (id: CheckId, title: string, status: CheckStatus, detail: string, fix?: string): CheckResult =>
   fix === undefined ? { id, title, status, detail } : { id, title, status, detail, fix }
 
 /**
@@ -105,7 +132,7 @@ const answered = (r: ProbeResult): string => (r.status === 0 ? `no answer (${r.e
  * checkHttps(new URL('http://app.example.com/__clerk')).status // 'warn'
  */
 export function checkHttps(url: URL): CheckResult {
-  const title = 'Served over HTTPS'
+  const title = CHECK_TITLES['https']
   if (url.protocol === 'https:') return check('https', title, 'pass', `${url.origin}`)
   if (isLoopbackHost(url.hostname)) return check('https', title, 'pass', `plain HTTP on ${url.hostname}: fine for a local check; production needs HTTPS`)
   return check(
@@ -125,7 +152,7 @@ export function checkHttps(url: URL): CheckResult {
  * checkPrefixAnswers(healthProbe).status // 'pass'
  */
 export function checkPrefixAnswers(health: ProbeResult, prefix: string): CheckResult {
-  const title = `Prefix ${prefix || '/'} answers`
+  const title = CHECK_TITLES.prefix
   if (health.status === 0) {
     return check('prefix', title, 'fail', `${pathOf(health.url)}: ${answered(health)}`, 'Check the URL and that the proxy is deployed and running (DNS, TLS certificate, firewall).')
   }
@@ -156,7 +183,7 @@ function reachedProxyHealth(r: ProbeResult): boolean {
  * checkOutsidePrefix('/__clerk', [rootProbe, siblingProbe]).status // 'pass'
  */
 export function checkOutsidePrefix(prefix: string, probes: readonly ProbeResult[]): CheckResult {
-  const title = 'Paths outside the prefix stay out of Clerk'
+  const title = CHECK_TITLES['outside-prefix']
   if (prefix === '') return check('outside-prefix', title, 'skip', 'the proxy serves the whole host (no prefix), so every path is Clerk\'s')
   const leaked = probes.filter(reachedProxyHealth)
   if (leaked.length > 0) {
@@ -178,7 +205,7 @@ export function checkOutsidePrefix(prefix: string, probes: readonly ProbeResult[
  * checkProxyHealth(healthProbe).status // 'pass'
  */
 export function checkProxyHealth(health: ProbeResult): CheckResult {
-  const title = 'Clerk reports the proxy healthy (/v1/proxy-health)'
+  const title = CHECK_TITLES['proxy-health']
   if (health.status === 0) return check('proxy-health', title, 'skip', 'the proxy did not answer')
   const body = jsonBody(health) as { status?: unknown; message?: unknown } | undefined
   if (health.status === 200 && body?.status === 'healthy') return check('proxy-health', title, 'pass', 'status: healthy')
@@ -215,7 +242,7 @@ export interface ClientIpObservation {
  */
 export function checkClientIp(o: ClientIpObservation): CheckResult {
   const id = 'client-ip'
-  const title = 'Clerk sees your IP address (X-Forwarded-For)'
+  const title = CHECK_TITLES['client-ip']
   if (o.first.status === 0 || !reachedProxyHealth(o.first)) return check(id, title, 'skip', 'no proxy-health answer to read it from')
   const seen = forwardedForSeen(jsonBody(o.first))
   const trustFix =
@@ -257,7 +284,7 @@ export function checkClientIp(o: ClientIpObservation): CheckResult {
  */
 export function checkForgedForwardedFor(baseline: ProbeResult, forged: ProbeResult, forgedIp: string): CheckResult {
   const id = 'forged-forwarded-for'
-  const title = 'A forged X-Forwarded-For does not change what Clerk sees'
+  const title = CHECK_TITLES['forged-forwarded-for']
   if (forged.status === 0 || !reachedProxyHealth(forged)) return check(id, title, 'skip', 'no proxy-health answer to the forged request')
   const before = forwardedForSeen(jsonBody(baseline))
   const after = forwardedForSeen(jsonBody(forged))
@@ -277,7 +304,7 @@ export function checkForgedForwardedFor(baseline: ProbeResult, forged: ProbeResu
  * checkEnvironment(environmentProbe).status // 'pass'
  */
 export function checkEnvironment(r: ProbeResult): CheckResult {
-  const title = 'Environment answers JSON (/v1/environment)'
+  const title = CHECK_TITLES['environment']
   if (r.status === 0) return check('environment', title, 'fail', answered(r), 'Check that the proxy is running and reachable.')
   const body = jsonBody(r) as { object?: unknown } | undefined
   const type = headerText(r.headers['content-type'])
@@ -298,7 +325,7 @@ export function checkEnvironment(r: ProbeResult): CheckResult {
  */
 export function checkClerkJs(r: ProbeResult): CheckResult {
   const id = 'clerk-js'
-  const title = 'clerk-js script decodes (Accept-Encoding: gzip, br)'
+  const title = CHECK_TITLES['clerk-js']
   const where = pathOf(r.url)
   if (r.status === 0) return check(id, title, 'fail', `${where}: ${answered(r)}`, 'Check that the proxy forwards /npm/* to Clerk.')
   if (r.status !== 200) {
@@ -359,7 +386,7 @@ const SECRET_PATTERN = /\bsk_(live|test)_[A-Za-z0-9]{8,}/
  */
 export function checkNoSecret(probes: readonly ProbeResult[], secret: string | undefined): CheckResult {
   const id = 'secret-key'
-  const title = 'No response leaks the secret key'
+  const title = CHECK_TITLES['secret-key']
   const leaks: string[] = []
   for (const r of probes) {
     for (const [name, value] of Object.entries(r.headers)) {
@@ -406,7 +433,7 @@ export function cookiesInSetCookieLine(line: string): number {
  */
 export function checkSetCookies(probes: readonly ProbeResult[]): CheckResult {
   const id = 'set-cookie'
-  const title = 'Set-Cookie headers are not merged'
+  const title = CHECK_TITLES['set-cookie']
   const merged: string[] = []
   let mostInOne = 0
   let mostWhere = ''

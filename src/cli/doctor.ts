@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import {
+  CHECK_TITLES,
   checkClerkJs,
   checkClientIp,
   checkEnvironment,
@@ -15,6 +16,7 @@ import {
   checkPrefixAnswers,
   checkProxyHealth,
   checkSetCookies,
+  type CheckId,
   type CheckResult,
   type CheckStatus,
 } from './doctor-checks.ts'
@@ -84,8 +86,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const health = await get(`${base}/v1/proxy-health`, 'health check')
   checks.push(checkPrefixAnswers(health, prefix))
   if (health.status === 0) {
-    const rest = ['outside-prefix', 'proxy-health', 'client-ip', 'forged-forwarded-for', 'environment', 'clerk-js', 'secret-key', 'set-cookie']
-    for (const id of rest) checks.push({ id, title: id, status: 'skip', detail: 'the proxy did not answer' })
+    for (const [id, title] of Object.entries(CHECK_TITLES) as [CheckId, string][]) {
+      if (!checks.some((c) => c.id === id)) checks.push({ id, title, status: 'skip', detail: 'the proxy did not answer' })
+    }
     return report(options.url, checks)
   }
   const outside = prefix === '' ? [] : [await get(`${url.origin}/v1/proxy-health`, 'outside the prefix'), await get(`${base}-doctor/v1/proxy-health`, 'next to the prefix')]
