@@ -4,7 +4,10 @@
  * stand-in and the Backend API stand-in. stdin is a pipe, not a terminal: nothing may prompt.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -118,6 +121,48 @@ describe('clerk-proxy doctor (process)', () => {
     }
     const bad = await run(['doctor', '--nope'])
     expect(bad.code).toBe(2)
+  })
+})
+
+describe('clerk-proxy doctor over HTTPS (process)', () => {
+  const cert = fileURLToPath(new URL('./fixtures/tls-localhost.crt', import.meta.url))
+  const key = fileURLToPath(new URL('./fixtures/tls-localhost.key', import.meta.url))
+
+  /** A TLS-terminating load balancer in front of the proxy that appends the peer to X-Forwarded-For. */
+  async function startTlsFront(target: string): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+      const forwarded = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ')
+      const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, 'x-forwarded-for': forwarded, 'x-forwarded-proto': 'https' } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers)
+        up.pipe(res)
+      })
+      upstream.on('error', () => res.destroy())
+      req.pipe(upstream)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return {
+      url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/__clerk`,
+      close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    }
+  }
+
+  it('passes through a TLS front end, and explains an untrusted certificate', async () => {
+    const front = await startTlsFront(proxyUrl)
+    try {
+      const trusted = await run(['doctor', front.url, '--json'], { NODE_EXTRA_CA_CERTS: cert })
+      const report = JSON.parse(trusted.stdout) as { ok: boolean; checks: { id: string; status: string; detail: string }[] }
+      expect(report.checks.find((c) => c.id === 'https')).toMatchObject({ status: 'pass', detail: new URL(front.url).origin })
+      expect(report.checks.find((c) => c.id === 'clerk-js')?.status).toBe('pass')
+      expect(report.ok).toBe(true)
+      expect(trusted.code).toBe(0)
+
+      const untrusted = await run(['doctor', front.url])
+      expect(untrusted.code).toBe(1)
+      expect(untrusted.stdout).toMatch(/FAIL {2}The prefix answers\n.*no answer \(.*self[- ]signed certificate/)
+      expect(untrusted.stdout).toContain('fix: Browsers reject this certificate too')
+    } finally {
+      await front.close()
+    }
   })
 })
 

@@ -154,7 +154,11 @@ export function checkHttps(url: URL): CheckResult {
 export function checkPrefixAnswers(health: ProbeResult, prefix: string): CheckResult {
   const title = CHECK_TITLES.prefix
   if (health.status === 0) {
-    return check('prefix', title, 'fail', `${pathOf(health.url)}: ${answered(health)}`, 'Check the URL and that the proxy is deployed and running (DNS, TLS certificate, firewall).')
+    const tls = /cert|ssl|tls/i.test(health.error ?? '')
+    const fix = tls
+      ? 'Browsers reject this certificate too: serve a certificate from a public CA for this host name. For a private CA, run doctor with NODE_EXTRA_CA_CERTS=<ca.pem>.'
+      : 'Check the URL and that the proxy is deployed and running (DNS, TLS certificate, firewall).'
+    return check('prefix', title, 'fail', `${pathOf(health.url)}: ${answered(health)}`, fix)
   }
   if (jsonBody(health) === undefined) {
     const type = headerText(health.headers['content-type']) || 'no content type'
