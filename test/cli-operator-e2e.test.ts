@@ -121,6 +121,9 @@ describe('clerk-proxy doctor (process)', () => {
     }
     const bad = await run(['doctor', '--nope'])
     expect(bad.code).toBe(2)
+    const typo = await run(['docter', 'https://app.example.com/__clerk'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain('unknown command "docter"')
   })
 })
 

@@ -23,5 +23,9 @@ export async function runSubcommand(argv: readonly string[]): Promise<number | '
   if (name === 'doctor') return doctorCommand(rest, processIo())
   if (name === 'enable') return enableCommand(rest, processIo())
   if (name === 'disable') return disableCommand(rest, processIo())
+  if (name !== undefined && name !== 'serve' && !name.startsWith('-')) {
+    process.stderr.write(`clerk-proxy: unknown command "${name}" (commands: serve, doctor, enable, disable)\nRun clerk-proxy --help for usage.\n`)
+    return 2
+  }
   return 'serve'
 }
