@@ -254,7 +254,7 @@ function backendApi(io: CommandIo, secretKey: string): BackendApi {
 
 function apiFailure(io: CommandIo, command: string, error: unknown): number {
   if (!(error instanceof ClerkApiError)) throw error
-  io.stderr.write(`clerk-proxy ${command}: ${formatClerkApiError(error)}\nNothing was changed by this command after the failure.\n`)
+  io.stderr.write(`clerk-proxy ${command}: ${formatClerkApiError(error)}\nNothing was changed.\n`)
   return 1
 }
 
