@@ -12,7 +12,7 @@ interface Bindings {
   readonly [name: string]: string | undefined
 }
 
-const app = new Hono<{ Bindings: Bindings }>()
+const app: Hono<{ Bindings: Bindings }> = new Hono<{ Bindings: Bindings }>()
 app.route(
   '/',
   clerkProxy({

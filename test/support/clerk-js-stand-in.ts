@@ -214,7 +214,7 @@ export async function startClerkJsStandIn(): Promise<ClerkJsStandIn> {
       vary: 'Accept-Encoding',
       'access-control-allow-origin': '*',
     }
-    let body = raw
+    let body: Buffer = raw
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
       body = gzipCache.get(file) ?? gzipSync(raw)
       gzipCache.set(file, body)
