@@ -204,6 +204,13 @@ export function appPageHtml(options: AppPageOptions): string {
       html += '</table>'
       if (last.location) html += '<p>Location from FAPI: <code>' + esc(last.location.fromFapi) + '</code><br>Location the browser got: <code>' + esc(last.location.toBrowser) + '</code></p>'
       if (last.setCookies && last.setCookies.length) html += '<p>Set-Cookie passed through (' + last.setCookies.length + '): <code>' + last.setCookies.map(esc).join('</code>, <code>') + '</code></p>'
+      if (last.redirects && last.redirects.length) {
+        html += '<h2 style="margin-top:14px">Latest redirects (the proxy never follows them: the browser does)</h2>'
+        for (const r of last.redirects) {
+          html += '<p><strong>' + esc(r.method + ' ' + r.browserPath) + '</strong> → ' + esc(r.status) + '<br>Location from FAPI: <code>' + esc(r.location.fromFapi) + '</code><br>Location the browser got: <code>' + esc(r.location.toBrowser) + '</code>'
+          html += (r.location.fromFapi === r.location.toBrowser ? ' <em>(unchanged: it does not point at FAPI)</em>' : ' <em class="added">(rewritten onto the proxy URL)</em>') + '</p>'
+        }
+      }
       $('panel-body').innerHTML = html
     }, 700)
   }
