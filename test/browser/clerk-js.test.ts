@@ -19,12 +19,14 @@ interface AppWindow {
   app: {
     ready: Promise<void>
     signIn(email: string, password: string): Promise<{ status: string; userId: string | null }>
-    oauth(): Promise<void>
+    oauth(strategy?: string): Promise<void>
     token(): Promise<{ jwt: string; claims: Record<string, unknown> }>
     signOut(): Promise<void>
   }
   Clerk: {
     loaded: boolean
+    status: string
+    environment: { displayConfig: { applicationName: string } } | null
     user: { id: string; primaryEmailAddress: { emailAddress: string } } | null
     session: { id: string } | null
   }
@@ -69,6 +71,9 @@ describe.each(targets)('clerk-js in Chromium through the proxy on $name', ({ nam
     await page.goto(url)
     await page.evaluate(() => (window as unknown as AppWindow).app.ready)
     await expect.poll(() => page.locator('#status').getAttribute('data-state')).toBe('ready')
+    // `ready`, not `degraded`: clerk-js degrades quietly when it cannot use the environment or
+    // client it fetched.
+    expect(await page.evaluate(() => (window as unknown as AppWindow).Clerk.status)).toBe('ready')
   }
 
   const signedInEmail = (page: Page): Promise<string | null> =>
@@ -88,7 +93,7 @@ describe.each(targets)('clerk-js in Chromium through the proxy on $name', ({ nam
     const chunks = clerk.answers.filter((a) => /^\/npm\/@clerk\/clerk-js@[\d.]+\/dist\/.+_clerk\.browser_.+\.js$/.test(a.request.url))
     expect(chunks.length).toBeGreaterThanOrEqual(2)
     expect(chunks.every((a) => a.status === 200)).toBe(true)
-    expect(await page.evaluate(() => (window as unknown as AppWindow).Clerk.loaded)).toBe(true)
+    expect(await page.evaluate(() => (window as unknown as AppWindow).Clerk.environment?.displayConfig.applicationName)).toBe('FAPI stand-in (local)')
     expect(await signedInEmail(page)).toBeNull()
 
     const result = await page.evaluate(
@@ -190,6 +195,23 @@ describe.each(targets)('clerk-js in Chromium through the proxy on $name', ({ nam
     expect(browserRequests.some((r) => r.url().startsWith(`${target.proxyUrl}/v1/oauth_callback?`))).toBe(true)
     expect((await context.cookies()).some((c) => c.name === '__client' && c.httpOnly)).toBe(true)
     await context.close()
+  })
+
+  test('OAuth with form_post: the provider POSTs the browser back through the proxy', async () => {
+    const { page } = await newPage()
+    await openApp(page)
+    const before = clerk.provider.requests.length
+    const done = page.waitForURL((url) => url.searchParams.get('flow') === 'oauth-done', { timeout: 20_000 })
+    await page.evaluate(() => void (window as unknown as AppWindow).app.oauth('oauth_apple'))
+    await done
+    await page.evaluate(() => (window as unknown as AppWindow).app.ready)
+    expect(await signedInEmail(page)).toBe(DEMO_USER.email)
+    expect(clerk.provider.requests.slice(before).map((r) => new URL(r.url, 'http://x').searchParams.get('response_mode'))).toEqual(['form_post'])
+    const callback = clerk.answers.find((a) => a.request.method === 'POST' && a.request.url.startsWith('/v1/oauth_callback'))!
+    expect(new URLSearchParams(callback.request.bodyText).get('code')).toMatch(/^code-for-/)
+    expect(callback.status).toBe(303)
+    expect(callback.location).toBe(`${target.appUrl}?flow=sso-callback`)
+    await page.context().close()
   })
 
   test("the stand-in's record: proxy headers and the browser's IP on every request, no server-side redirects, nothing off the FAPI host", () => {

@@ -130,9 +130,9 @@ export function appPageHtml(options: AppPageOptions): string {
       render()
       return { status: signIn.status, userId: window.Clerk.user && window.Clerk.user.id }
     },
-    async oauth() {
+    async oauth(strategy) {
       await window.Clerk.client.signIn.authenticateWithRedirect({
-        strategy: 'oauth_google',
+        strategy: strategy || 'oauth_google',
         redirectUrl: pageUrl('?flow=sso-callback'),
         redirectUrlComplete: pageUrl('?flow=oauth-done'),
       }).catch(fail)

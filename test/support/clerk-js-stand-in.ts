@@ -149,13 +149,16 @@ const ENVIRONMENT = {
     },
     social: {
       oauth_google: { enabled: true, required: false, authenticatable: true, strategy: 'oauth_google', name: 'Google', logo_url: '' },
+      oauth_apple: { enabled: true, required: false, authenticatable: true, strategy: 'oauth_apple', name: 'Apple', logo_url: '' },
     },
     sign_in: { second_factor: { required: false } },
     sign_up: { mode: 'public', captcha_enabled: false, legal_consent_enabled: false },
     password_settings: { min_length: 8, max_length: 72 },
   },
   organization_settings: { enabled: false },
-  commerce_settings: { billing: { enabled: false } },
+  commerce_settings: {
+    billing: { stripe_publishable_key: null, organization: { enabled: false, has_paid_plans: false }, user: { enabled: false, has_paid_plans: false } },
+  },
   api_keys_settings: { enabled: false },
   maintenance_mode: false,
   client_debug_mode: false,
@@ -404,7 +407,10 @@ export async function startClerkJsStandIn(): Promise<ClerkJsStandIn> {
       // FAPI builds the provider's redirect_uri from Clerk-Proxy-Url, so the provider sends the
       // browser back through the proxy.
       const callback = `${proxyUrl}/v1/oauth_callback`
-      signIn.externalUrl = `${provider.url}/oauth/authorize?${new URLSearchParams({ state, redirect_uri: callback, client_id: 'stand-in' })}`
+      // Apple answers with response_mode=form_post: the browser POSTs code and state back.
+      const responseMode = strategy === 'oauth_apple' ? 'form_post' : 'query'
+      const authorize = new URLSearchParams({ state, redirect_uri: callback, client_id: 'stand-in', response_mode: responseMode })
+      signIn.externalUrl = `${provider.url}/oauth/authorize?${authorize}`
       signInsByState.set(state, { client, signIn })
     } else if (strategy === 'password') {
       if (form.get('identifier') !== DEMO_USER.email || form.get('password') !== DEMO_USER.password) {
@@ -563,7 +569,8 @@ function readForm(req: IncomingMessage, record: RecordedRequest): Promise<URLSea
 
 /**
  * An "external" OAuth provider on its own origin: `/oauth/authorize?state&redirect_uri`
- * sends the browser straight back to `redirect_uri?code&state` (a user who consents at once).
+ * sends the browser straight back (a user who consents at once) to `redirect_uri?code&state`,
+ * or with `response_mode=form_post` through an auto-submitting form POST.
  */
 async function startProviderStandIn(): Promise<{ url: string; requests: RecordedRequest[]; close(): Promise<void> }> {
   const requests: RecordedRequest[] = []
@@ -587,7 +594,14 @@ async function startProviderStandIn(): Promise<{ url: string; requests: Recorded
       res.writeHead(400, { 'content-type': 'text/plain' })
       return void res.end('bad authorize request')
     }
-    res.writeHead(302, { location: `${back}?${new URLSearchParams({ code: `code-for-${state}`, state })}` })
+    const answer = new URLSearchParams({ code: `code-for-${state}`, state })
+    if (url.searchParams.get('response_mode') === 'form_post') {
+      const attr = (text: string): string => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
+      const inputs = [...answer].map(([name, value]) => `<input type="hidden" name="${attr(name)}" value="${attr(value)}">`).join('')
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      return void res.end(`<!doctype html><form method="POST" action="${attr(back)}">${inputs}</form><script>document.forms[0].submit()</script>`)
+    }
+    res.writeHead(302, { location: `${back}?${answer}` })
     res.end()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
