@@ -5,12 +5,13 @@
  * FAPI stand-in's record then shows what the proxy sent. Run against the Node adapter and the
  * core proxy in workerd.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { BrowserContext, Page, Request as BrowserRequest } from 'playwright-core'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { launchChromium } from '../support/chromium.ts'
-import { DEMO_SECRET_KEY, DEMO_USER, startClerkJsStandIn, type Answer, type ClerkJsStandIn } from '../support/clerk-js-stand-in.ts'
+import { CLERK_JS_DIST, DEMO_SECRET_KEY, DEMO_USER, startClerkJsStandIn, type Answer, type ClerkJsStandIn } from '../support/clerk-js-stand-in.ts'
 import { startNodeTarget, startWorkerdTarget, type ProxyTarget } from './targets.ts'
 
 const ARTIFACTS = new URL('../../test-results/', import.meta.url)
@@ -89,6 +90,11 @@ describe.each(targets)('clerk-js in Chromium through the proxy on $name', ({ nam
     const bundleResponse = await bundle
     expect(bundleResponse.url()).toBe(`${target.proxyUrl}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`)
     expect(bundleResponse.status()).toBe(200)
+    // FAPI (here, the stand-in) sent it gzipped; the browser decoded exactly the published bytes.
+    // The Node adapter keeps the gzip on the wire; in workerd, the runtime picks the encoding.
+    const bundleAnswer = clerk.answers.find((a) => a.request.url === '/npm/@clerk/clerk-js@6/dist/clerk.browser.js')
+    expect(bundleAnswer?.contentEncoding).toBe('gzip')
+    expect((await bundleResponse.body()).equals(readFileSync(join(CLERK_JS_DIST, 'clerk.browser.js')))).toBe(true)
     if (keepsGzip) expect(await bundleResponse.headerValue('content-encoding')).toBe('gzip')
     const chunks = clerk.answers.filter((a) => /^\/npm\/@clerk\/clerk-js@[\d.]+\/dist\/.+_clerk\.browser_.+\.js$/.test(a.request.url))
     expect(chunks.length).toBeGreaterThanOrEqual(2)
@@ -260,7 +266,7 @@ function describeAnswers(answers: readonly Answer[]): string {
       const cookies = a.setCookies.map((c) => c.slice(0, c.indexOf('=')))
       return [
         `${a.request.method} ${a.request.url}`,
-        `  -> ${a.status}${a.location ? ` Location: ${a.location}` : ''}${cookies.length ? ` Set-Cookie: ${cookies.join(', ')}` : ''}`,
+        `  -> ${a.status}${a.location ? ` Location: ${a.location}` : ''}${cookies.length ? ` Set-Cookie: ${cookies.join(', ')}` : ''}${a.contentEncoding ? ` Content-Encoding: ${a.contentEncoding}` : ''}`,
         `  clerk-proxy-url: ${String(h['clerk-proxy-url'])}; clerk-secret-key: ${h['clerk-secret-key'] ? 'sk_live_…(present)' : 'MISSING'}; x-forwarded-for: ${String(h['x-forwarded-for'])}; host: ${String(h.host)}`,
         a.request.bodyText ? `  body: ${a.request.bodyText.replace(/password=[^&]*/, 'password=…')}` : '',
       ]

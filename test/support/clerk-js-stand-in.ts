@@ -40,8 +40,8 @@ export const DEMO_PUBLISHABLE_KEY: string = `pk_live_${Buffer.from(`${DEMO_FAPI_
 export const DEMO_SECRET_KEY = 'sk_live_stand_in_secret_0123456789abcdef'
 
 const require = createRequire(import.meta.url)
-// `require` resolves the package main, `dist/clerk.js`: its folder holds the browser bundle too.
-const CLERK_JS_DIST: string = dirname(require.resolve('@clerk/clerk-js'))
+/** The installed `@clerk/clerk-js/dist` folder (`require` resolves the main, `dist/clerk.js`). */
+export const CLERK_JS_DIST: string = dirname(require.resolve('@clerk/clerk-js'))
 
 /** The installed `@clerk/clerk-js` version, e.g. `6.40.0`. */
 export const CLERK_JS_VERSION: string = (JSON.parse(readFileSync(join(CLERK_JS_DIST, '..', 'package.json'), 'utf8')) as { version: string }).version
@@ -52,6 +52,8 @@ export interface Answer {
   status: number
   location: string | undefined
   setCookies: string[]
+  /** `Content-Encoding` of the answer, when it was compressed. */
+  contentEncoding: string | undefined
 }
 
 /** A running clerk-js stand-in with its OAuth provider stand-in. */
@@ -186,7 +188,7 @@ export async function startClerkJsStandIn(): Promise<ClerkJsStandIn> {
 
   // Route 1 notes every answer, then lets the next route (or the stand-in's own) handle it.
   fapi.routes.push((req, res, record) => {
-    const answer: Answer = { request: record, status: 0, location: undefined, setCookies: [] }
+    const answer: Answer = { request: record, status: 0, location: undefined, setCookies: [], contentEncoding: undefined }
     answers.push(answer)
     res.on('finish', () => {
       answer.status = res.statusCode
@@ -194,6 +196,8 @@ export async function startClerkJsStandIn(): Promise<ClerkJsStandIn> {
       answer.location = location === undefined ? undefined : String(location)
       const cookies = res.getHeader('set-cookie')
       answer.setCookies = cookies === undefined ? [] : Array.isArray(cookies) ? cookies : [String(cookies)]
+      const encoding = res.getHeader('content-encoding')
+      answer.contentEncoding = encoding === undefined ? undefined : String(encoding)
     })
     return false
   })
