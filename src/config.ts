@@ -28,6 +28,7 @@ export interface ProxyConfigOptions {
 
 /** The configuration after validation: everything a request needs, computed once. */
 export interface ProxyConfig {
+  /** The instance secret key, sent upstream as `Clerk-Secret-Key`; never logged or echoed. */
   readonly secretKey: string
   /** `scheme://host[:port]` of the Frontend API. */
   readonly fapiOrigin: string
@@ -37,7 +38,9 @@ export interface ProxyConfig {
   readonly proxyUrl: string | undefined
   /** The path prefix without a trailing slash; empty when the proxy serves every path. */
   readonly proxyPath: string
+  /** Which peers' `X-Forwarded-For` entries are believed (`TRUST_PROXY`). */
   readonly trustProxy: TrustProxy
+  /** Milliseconds an upstream request may take before the proxy answers 504. */
   readonly timeoutMs: number
 }
 
