@@ -61,7 +61,7 @@ export function releaseChangelog(text, version, date) {
   if (new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\]`, 'm').test(text)) throw new Error(`CHANGELOG.md already has a section for ${version}`)
   let out = text.replace(heading, `## [Unreleased]\n\n## [${version}] - ${date}\n`)
   // Keep a Changelog link references at the bottom, when present.
-  const unreleasedLink = /^\[Unreleased\]: (.*)\/compare\/v?([^.\s][^\s]*)\.\.\.HEAD$/m
+  const unreleasedLink = /^\[Unreleased\]: (.*)\/compare\/(\S+?)\.\.\.HEAD$/m
   const link = unreleasedLink.exec(out)
   if (link !== null) {
     out = out.replace(unreleasedLink, `[Unreleased]: ${link[1]}/compare/v${version}...HEAD\n[${version}]: ${link[1]}/compare/${link[2]}...v${version}`)
