@@ -228,7 +228,10 @@ if (!installed) {
 
   const bunEntry = entries.find((e) => e.key === './bun')
   if (bunEntry === undefined) console.log('note  no ./bun export yet: the Bun entry run starts once it is in the manifests')
-  else await step('Bun: run the Bun entry and proxy one request', () => runBunEntry(join(project, 'node_modules', pkg.name, bunEntry.js)))
+  else {
+    await step('Bun: run the Bun entry from the tarball and proxy one request', () =>
+      runEntry(bin('bun'), [join(project, 'node_modules', pkg.name, bunEntry.js)], project))
+  }
 
   await bundleEdgeEntries()
 }
@@ -241,6 +244,14 @@ await step(`Deno: deno check every export (${denoVersion})`, async () => {
   const checked = strip(stdout + stderr).match(/^Check \S+/gm) ?? []
   return `${checked.length} checked: ${sources.join(', ')}`
 })
+
+// DESIGN.md: `deno run --allow-net --allow-env adapters/deno.ts` starts a server.
+const denoEntry = entries.find((e) => e.key === './deno')
+if (denoEntry === undefined) console.log('note  no ./deno export yet: the Deno entry run starts once it is in the manifests')
+else {
+  await step('Deno: run the Deno entry (JSR source) with --allow-net --allow-env and proxy one request', () =>
+    runEntry(bin('deno'), ['run', '--allow-net', '--allow-env', denoEntry.source], root))
+}
 
 await step('JSR: deno publish --dry-run (slow types, excluded modules, file list)', async () => {
   const { stdout, stderr } = await run(bin('deno'), ['publish', '--dry-run', '--allow-dirty'])
@@ -302,8 +313,8 @@ function ownSources(dir = root) {
   return out
 }
 
-/** Starts the packed Bun entry against a local upstream and proxies one request through it. */
-async function runBunEntry(entryFile) {
+/** Starts an entry (`command args`) against a local upstream and proxies one request through it. */
+async function runEntry(command, args, cwd) {
   let seen
   const upstream = createServer((req, res) => {
     seen = { url: req.url, secret: req.headers['clerk-secret-key'], proxyUrl: req.headers['clerk-proxy-url'] }
@@ -312,9 +323,9 @@ async function runBunEntry(entryFile) {
   })
   await new Promise((r) => upstream.listen(0, '127.0.0.1', r))
   const port = await freePort()
-  const secret = 'sk_test_package_check_bun'
-  const child = spawn(bin('bun'), [entryFile], {
-    cwd: project,
+  const secret = 'sk_test_package_check_entry'
+  const child = spawn(command, args, {
+    cwd,
     env: childEnv({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: `http://127.0.0.1:${upstream.address().port}`, PORT: String(port), HOST: '127.0.0.1', CLERK_PROXY_LOG: 'off' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -325,7 +336,7 @@ async function runBunEntry(entryFile) {
     const deadline = Date.now() + 20_000
     let last = ''
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`the Bun entry exited ${child.exitCode}:\n${output}`)
+      if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited ${child.exitCode}:\n${output}`)
       try {
         const response = await fetch(`http://127.0.0.1:${port}/__clerk/v1/environment?check=1`)
         const body = await response.text()
