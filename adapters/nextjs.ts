@@ -46,12 +46,19 @@ export type RouteHandler = (request: Request) => Promise<Response>
 
 /** The handlers for every method Clerk's clients use. */
 export interface ProxyRouteHandlers {
+  /** Scripts, `/v1/environment`, `/v1/client`, handshake and OAuth navigations. */
   GET: RouteHandler
+  /** Sign-in, sign-up and token requests (clerk-js sends other verbs as `POST ?_method=`). */
   POST: RouteHandler
+  /** Forwarded like every method Clerk's clients may use. */
   PUT: RouteHandler
+  /** Forwarded like every method Clerk's clients may use. */
   PATCH: RouteHandler
+  /** Forwarded like every method Clerk's clients may use; a body is streamed too. */
   DELETE: RouteHandler
+  /** CORS preflights, answered by Clerk. */
   OPTIONS: RouteHandler
+  /** Forwarded as `HEAD`; the answer has no body. */
   HEAD: RouteHandler
 }
 
