@@ -30,7 +30,7 @@ const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-s
  * disconnect aborting the upstream request.
  *
  * It talks to the pool through `Pool.dispatch` with a handler of its own rather than
- * `Pool.request`: the answer's raw headers go to `writeHead` as one flat list and its chunks to
+ * `Pool.request`: the answer's raw headers are shaped once into the record for `writeHead` and its chunks go to
  * `write`, without the parsed header object, the body `Readable`, `stream.pipeline` (which
  * builds an `AbortController` and a `DOMException` per call) or an `AbortSignal` per request.
  * bench/RESULTS.md measures the transports side by side.
@@ -119,12 +119,12 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     const { outgoing, timing } = this
     timing.upstreamMs = performance.now() - this.started
     outgoing[UPSTREAM_TIMING] = timing
-    const { list, contentLength } = clientHeaderList(rawHeaders, this.shaping)
+    const { headers, contentLength } = clientHeaderRecord(rawHeaders, this.shaping)
     if (contentLength === undefined) this.countBytes = true
     else timing.bytes = Number(contentLength)
     outgoing.on('drain', resume)
     this.headersSent = true
-    outgoing.writeHead(statusCode, list)
+    outgoing.writeHead(statusCode, headers)
     this.settle(ALREADY_SENT)
     return true
   }
@@ -150,12 +150,16 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 }
 
+type NodeHeaders = Record<string, string | string[]>
+
 /**
- * The client-facing headers from undici's raw `[name, value, …]` buffers as one flat list for
- * `writeHead` (repeats such as `Set-Cookie` stay separate lines), shaped by
- * `responseHeaderValue`; also the upstream `Content-Length`, for the access log.
+ * The client-facing headers from undici's raw `[name, value, …]` buffers, shaped by
+ * `responseHeaderValue`, as the record `writeHead` takes: names lower-cased, a repeated header
+ * (every `Set-Cookie`) kept as an array so each stays its own line, also when the response
+ * already carries headers set by middleware (Express), where `writeHead` merges through
+ * `setHeader`. Also returns the upstream `Content-Length`, for the access log.
  */
-function clientHeaderList(raw: readonly Buffer[], shaping: ResponseShaping): { list: string[]; contentLength: string | undefined } {
+function clientHeaderRecord(raw: readonly Buffer[], shaping: ResponseShaping): { headers: NodeHeaders; contentLength: string | undefined } {
   const names: string[] = new Array(raw.length >> 1)
   let extra: ReadonlySet<string> | undefined
   let contentLength: string | undefined
@@ -164,16 +168,20 @@ function clientHeaderList(raw: readonly Buffer[], shaping: ResponseShaping): { l
     names[i >> 1] = name
     if (name === 'connection') extra = connectionTokens(raw[i + 1]!.toString('latin1'))
   }
-  const list: string[] = []
+  const headers: NodeHeaders = {}
   for (let i = 0; i < raw.length; i += 2) {
     const name = names[i >> 1]!
     if (extra?.has(name)) continue
     const value = raw[i + 1]!.toString('latin1')
     if (name === 'content-length') contentLength = value
     const kept = responseHeaderValue(name, value, shaping)
-    if (kept !== undefined) list.push(name, kept)
+    if (kept === undefined) continue
+    const earlier = headers[name]
+    if (earlier === undefined) headers[name] = kept
+    else if (Array.isArray(earlier)) earlier.push(kept)
+    else headers[name] = [earlier, kept]
   }
-  return { list, contentLength }
+  return { headers, contentLength }
 }
 
 /**
