@@ -93,6 +93,9 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private clientGone = false
   private headersSent = false
   private countBytes = false
+  // Hono answers HEAD by wrapping the route's Response in a new one, which @hono/node-server
+  // then writes itself: for HEAD the relay hands over a Response instead of writing the head.
+  private readonly headOnly: boolean
   private readonly started = performance.now()
   private readonly timing: UpstreamTiming = { upstreamMs: 0, bytes: 0 }
 
@@ -101,6 +104,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     private readonly shaping: ResponseShaping,
     private readonly settle: (response: Response) => void,
   ) {
+    this.headOnly = outgoing.req?.method === 'HEAD'
     outgoing.once('close', () => {
       if (outgoing.writableFinished) return
       this.clientGone = true
@@ -122,8 +126,12 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     const { headers, contentLength } = clientHeaderRecord(rawHeaders, this.shaping)
     if (contentLength === undefined) this.countBytes = true
     else timing.bytes = Number(contentLength)
-    outgoing.on('drain', resume)
     this.headersSent = true
+    if (this.headOnly) {
+      this.settle(new Response(null, { status: statusCode, headers: webHeaders(headers) }))
+      return true
+    }
+    outgoing.on('drain', resume)
     outgoing.writeHead(statusCode, headers)
     this.settle(ALREADY_SENT)
     return true
@@ -135,7 +143,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.outgoing.end()
+    if (!this.headOnly) this.outgoing.end()
   }
 
   onError(error: Error): void {
@@ -151,6 +159,17 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 }
 
 type NodeHeaders = Record<string, string | string[]>
+
+/** A header record as Web `Headers`, each array value appended as its own entry. */
+function webHeaders(record: NodeHeaders): Headers {
+  const headers = new Headers()
+  for (const name in record) {
+    const value = record[name]!
+    if (Array.isArray(value)) for (const one of value) headers.append(name, one)
+    else headers.append(name, value)
+  }
+  return headers
+}
 
 /**
  * The client-facing headers from undici's raw `[name, value, …]` buffers, shaped by
