@@ -50,6 +50,7 @@ async function main() {
   const port = await freePort()
   const proxy = startProcess(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'bin/clerk-proxy.js'], {
     cwd: root,
+    role: 'proxy',
     env: { PORT: String(port), HOST: '127.0.0.1', CLERK_SECRET_KEY: SECRET_KEY, CLERK_PUBLISHABLE_KEY: PUBLISHABLE_KEY, CLERK_FAPI_URL: `http://127.0.0.1:${upstreamPort}`, CLERK_PROXY_LOG: 'off' },
   })
   try {

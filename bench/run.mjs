@@ -1,9 +1,11 @@
 // `npm run bench`: every Clerk Frontend API proxy side by side against one nginx upstream.
 // Settings (environment): BENCH_SECONDS (5) per wrk run, BENCH_ROUNDS (3), BENCH_CONNECTIONS
 // ("32,256"), BENCH_ONLY (comma-separated contender ids), BENCH_TRANSPORTS=0 to skip the
-// transport comparison, BENCH_MEMORY=0 to skip the 256 MiB streams, BENCH_WRITE=0 to only print.
+// transport comparison, BENCH_MEMORY=0 to skip the 256 MiB streams, BENCH_WRITE=0 to only print,
+// BENCH_PIN=0 to leave every process free to run on any CPU.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, closeSync, openSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -11,14 +13,14 @@ import { renderChart } from './lib/chart.mjs'
 import { CONTENDERS, SECRET_KEY } from './lib/contenders.mjs'
 import { describeMachine } from './lib/machine.mjs'
 import { startUpstreamNginx } from './lib/nginx.mjs'
-import { freePort, procCpuSeconds, procMemory } from './lib/processes.mjs'
+import { CPU_SETS, freePort, procCpuSeconds, procMemory } from './lib/processes.mjs'
 import { loadTable, memoryTable, targetChecks, targetTable, transportTable, wireTable } from './lib/report.mjs'
 import { startUploadSink } from './lib/sink.mjs'
 import { rotate, summarize } from './lib/stats.mjs'
 import { ensureTools } from './lib/tools.mjs'
 import { assetOnTheWire, streamDownload, streamUpload } from './lib/transfer.mjs'
 import { compareTransports } from './lib/transports.mjs'
-import { runWrk } from './lib/wrk.mjs'
+import { runWrk, WRK_THREADS } from './lib/wrk.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = dirname(here)
@@ -125,6 +127,8 @@ async function memoryPhase(available, ctx, sink) {
 
 async function main() {
   ensureTools()
+  // This process hosts the upload sink: it belongs with the load, away from the proxy's CPU.
+  if (CPU_SETS) spawnSync('taskset', ['-pc', CPU_SETS.load, String(process.pid)], { stdio: 'ignore' })
   const machine = describeMachine(root)
   log(`machine: ${machine.nproc} × ${machine.cpu}, ${machine.os}; node ${machine.node}, bun ${machine.bun}, ${machine.deno}; nginx ${machine.nginx}; ${machine.wrk}; load ${machine.loadAverage}`)
   const work = mkdtempSync(join(tmpdir(), 'clerk-proxy-bench-'))
@@ -223,7 +227,7 @@ async function main() {
 }
 
 function commandLine() {
-  const set = ['BENCH_SECONDS', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_TRANSPORTS', 'BENCH_MEMORY'].filter((k) => env[k] !== undefined)
+  const set = ['BENCH_SECONDS', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_TRANSPORTS', 'BENCH_MEMORY', 'BENCH_PIN'].filter((k) => env[k] !== undefined)
   return [...set.map((k) => `${k}=${env[k]}`), 'npm run bench'].join(' ')
 }
 
@@ -238,8 +242,11 @@ function resultsMarkdown(r) {
     `- Machine: ${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}; load average ${m.loadAverage} at start, ${r.loadAfter} at the end (other work shared these cores: read ratios, not absolutes).`,
     `- Runtimes: Node ${m.node}, Bun ${m.bun}, ${m.deno.replace(/\s*\(.*$/, '')}, nginx ${m.nginx}, ${m.wrk}.`,
     `- Upstream: nginx (1 worker) serving a ${readFileSync(join(here, 'fixtures/environment.json')).length} B \`/v1/environment\` JSON and \`@clerk/clerk-js/dist/clerk.js\` (${r.assetBytes.toLocaleString('en-US')} B, ${r.upstreamCompressed.toLocaleString('en-US')} B gzipped).`,
-    `- Load: \`wrk -t2 -cN -d${seconds}s --latency --timeout 30s\` on \`GET /__clerk/v1/environment\`, ${rounds} rounds, contenders alternating (each round starts with a different one), after a 2 s warm-up; median of the rounds, min–max shown.`,
+    `- Load: \`wrk -t${WRK_THREADS} -cN -d${seconds}s --latency --timeout 30s\` on \`GET /__clerk/v1/environment\`, ${rounds} rounds, contenders alternating (each round starts with a different one), after a 2 s warm-up; median of the rounds, min–max shown.`,
     `- Contenders: ours on Node = \`node bin/clerk-proxy.js\` (CLERK_PROXY_LOG=off); Clerk's helper = \`clerkFrontendApiProxy\` from \`@clerk/backend/proxy\` in a minimal Hono app (bench/contenders/clerk-helper.mjs) on @hono/node-server or Bun.serve; nginx = Clerk's guide (rewrite + proxy_pass + the three proxy_set_header lines) plus upstream keep-alive, 1 worker, \`master_process off\`.`,
+    CPU_SETS
+      ? `- CPUs (taskset): the proxy under test alone on CPU ${CPU_SETS.proxy}; wrk, the upstream nginx and the upload sink on CPU ${CPU_SETS.load}, so a fast proxy does not lose CPU to the load it drives (BENCH_PIN=0 turns this off).`
+      : '- CPUs: not pinned.',
     ...(r.skipped.length ? [`- Not measured: ${r.skipped.join('; ')}.`] : []),
     '',
     '## Targets',

@@ -39,7 +39,7 @@ function proxyEnv(ctx) {
 }
 
 async function startAndWait(ctx, command, args, extraEnv = {}) {
-  const proc = startProcess(command, args, { cwd: ctx.root, env: { ...proxyEnv(ctx), ...extraEnv } })
+  const proc = startProcess(command, args, { cwd: ctx.root, env: { ...proxyEnv(ctx), ...extraEnv }, role: 'proxy' })
   try {
     // Any answer means it listens; a proxied path would also prove the upstream is reachable.
     await waitForHttp(`http://127.0.0.1:${ctx.port}/__clerk/v1/environment`, { alive: () => !proc.exited(), describe: proc.output })

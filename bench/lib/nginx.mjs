@@ -35,10 +35,10 @@ function commonHttp(dir) {
 `
 }
 
-async function startNginx(dir, config, port) {
+async function startNginx(dir, config, port, role) {
   const file = join(dir, 'nginx.conf')
   writeFileSync(file, config)
-  const proc = startProcess(nginxBinary(), ['-p', dir, '-c', file, '-e', join(dir, 'logs/error.log')])
+  const proc = startProcess(nginxBinary(), ['-p', dir, '-c', file, '-e', join(dir, 'logs/error.log')], { role })
   await waitForHttp(`http://127.0.0.1:${port}/`, { alive: () => !proc.exited(), describe: proc.output })
   return proc
 }
@@ -78,7 +78,7 @@ ${commonHttp(dir)}
   }
 }
 `
-  return startNginx(dir, config, port)
+  return startNginx(dir, config, port, 'load')
 }
 
 /**
@@ -111,5 +111,5 @@ ${commonHttp(dir)}
   }
 }
 `
-  return startNginx(dir, config, port)
+  return startNginx(dir, config, port, 'proxy')
 }

@@ -1,7 +1,33 @@
 // Starting, waiting for and stopping the servers a benchmark run needs.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer, request } from 'node:http'
+import { availableParallelism } from 'node:os'
+
+/**
+ * Where processes run: the proxy under test alone on the last CPU, the load generator (wrk)
+ * and the upstream on the others, so a fast proxy does not lose CPU to the wrk and nginx it
+ * drives harder than a slow one does. Off with BENCH_PIN=0, or with one CPU or no `taskset`.
+ */
+export const CPU_SETS = cpuSets()
+
+function cpuSets() {
+  const n = availableParallelism()
+  if (process.env.BENCH_PIN === '0' || n < 2 || spawnSync('taskset', ['-V']).error) return undefined
+  return { proxy: String(n - 1), load: n === 2 ? '0' : `0-${n - 2}` }
+}
+
+/**
+ * `command args` run under `taskset` on the CPUs of `role` (exec, so the pid stays the same).
+ * @param {'proxy' | 'load' | undefined} role
+ * @param {string} command
+ * @param {string[]} args
+ * @returns {[string, string[]]}
+ */
+export function pinned(role, command, args) {
+  if (!role || !CPU_SETS) return [command, args]
+  return ['taskset', ['-c', CPU_SETS[role], command, ...args]]
+}
 
 /**
  * A free TCP port on 127.0.0.1 (bind port 0, read it, close).
@@ -22,10 +48,10 @@ export function freePort() {
  * Spawns a server process; its output is kept (last 64 KiB) for error messages.
  * @param {string} command
  * @param {string[]} args
- * @param {{ env?: Record<string, string | undefined>, cwd?: string }} [options]
+ * @param {{ env?: Record<string, string | undefined>, cwd?: string, role?: 'proxy' | 'load' }} [options]
  */
 export function startProcess(command, args, options = {}) {
-  const child = spawn(command, args, {
+  const child = spawn(...pinned(options.role, command, args), {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

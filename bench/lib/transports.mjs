@@ -22,6 +22,7 @@ export async function compareTransports(o) {
       const port = await freePort()
       const proc = startProcess(process.execPath, [join('bench/contenders/bare-transport.mjs')], {
         cwd: o.root,
+        role: 'proxy',
         env: { TRANSPORT: t.id, PORT: String(port), CLERK_FAPI_URL: `http://127.0.0.1:${o.upstreamPort}`, CLERK_SECRET_KEY: o.secretKey },
       })
       running.push({ ...t, port, proc })

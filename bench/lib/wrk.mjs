@@ -1,5 +1,6 @@
 // Runs wrk and reads its report.
 import { spawn } from 'node:child_process'
+import { CPU_SETS, pinned } from './processes.mjs'
 
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000, m: 60_000 }
 
@@ -36,14 +37,24 @@ export function parseWrk(out) {
   }
 }
 
+/** One wrk thread per CPU wrk may use: the load CPUs when pinned, else 2. */
+export const WRK_THREADS = CPU_SETS ? cpuCount(CPU_SETS.load) : 2
+
+function cpuCount(list) {
+  return list.split(',').reduce((n, part) => {
+    const [a, b] = part.split('-').map(Number)
+    return n + (b === undefined ? 1 : b - a + 1)
+  }, 0)
+}
+
 /**
  * One wrk run.
  * @param {{ url: string, connections: number, seconds: number, threads?: number }} options
  */
-export function runWrk({ url, connections, seconds, threads = 2 }) {
+export function runWrk({ url, connections, seconds, threads = WRK_THREADS }) {
   const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '30s', url]
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(...pinned('load', 'wrk', args), { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (c) => (out += c))
     child.stderr.on('data', (c) => (out += c))
