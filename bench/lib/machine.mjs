@@ -1,7 +1,7 @@
 // What the results were measured on.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { availableParallelism, loadavg, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { nginxVersion } from './tools.mjs'
 
@@ -22,7 +22,8 @@ export function describeMachine(root) {
     os = /^PRETTY_NAME="?([^"\n]+)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os
   } catch {}
   return {
-    nproc: availableParallelism(),
+    // Every CPU of the machine (the bench pins itself to some of them later).
+    nproc: cpus().length,
     cpu,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     os,
