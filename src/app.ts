@@ -4,6 +4,7 @@ import { resolveConfig, type EnvSource, type ProxyConfig, type ProxyConfigOption
 import { ConfigurationError, proxyErrorResponse } from './errors.ts'
 import { forwardWithFetch, type FetchTransport, type UpstreamRoute } from './forward-fetch.ts'
 import { publicProxyUrl, type HeaderReader } from './public-url.ts'
+import { refuseRequest } from './request-limits.ts'
 import { pathAfterPrefix, splitRequestUrl, upstreamUrl } from './upstream-url.ts'
 
 /** Sends a routed request upstream and returns the client's response. */
@@ -72,8 +73,10 @@ export function clerkProxy(options: ClerkProxyOptions = {}): Hono {
       response.headers.set('allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS')
       return response
     }
-    const peer = peerAddress(c)
     const header: HeaderReader = (name) => readHeader(c, name)
+    const refused = refuseRequest(rest, header, config.maxBodyBytes)
+    if (refused) return refused
+    const peer = peerAddress(c)
     const proxyUrl = publicProxyUrl(config, target.origin, header, peer)
     const clientIp =
       config.trustProxy.kind === 'none' ? resolveClientIp(peer, undefined, config.trustProxy) : resolveClientIp(peer, header('x-forwarded-for'), config.trustProxy)

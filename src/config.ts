@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-ip.ts'
 import { ConfigurationError } from './errors.ts'
 import { DEFAULT_FAPI_URL, fapiUrlFromPublishableKey } from './fapi-url.ts'
+import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from './request-limits.ts'
 
 /** Where configuration values come from: a plain object (`process.env`) or a lookup function. */
 export type EnvSource = Readonly<Record<string, string | undefined>> | ((name: string) => string | undefined)
@@ -22,6 +23,11 @@ export interface ProxyConfigOptions {
   trustProxy?: string | number | readonly string[] | false
   /** Upstream timeout in milliseconds, or a duration like `"30s"` (`CLERK_PROXY_TIMEOUT`). */
   timeout?: number | string
+  /**
+   * Largest request body accepted, in bytes or as `"10mb"` (`CLERK_PROXY_MAX_BODY`, default
+   * 10 MiB, `0` for no limit). Larger bodies get `413` without being read.
+   */
+  maxBodySize?: number | string
   /** Where to read the environment from; defaults to nothing (options only). */
   env?: EnvSource
 }
@@ -39,6 +45,8 @@ export interface ProxyConfig {
   readonly proxyPath: string
   readonly trustProxy: TrustProxy
   readonly timeoutMs: number
+  /** Largest request body accepted, in bytes (`Infinity` when unlimited). */
+  readonly maxBodyBytes: number
 }
 
 /** Default upstream timeout: 30 seconds. */
@@ -53,6 +61,7 @@ const SETTINGS = {
   proxyPath: ['CLERK_PROXY_PATH'],
   trustProxy: ['TRUST_PROXY'],
   timeout: ['CLERK_PROXY_TIMEOUT'],
+  maxBodySize: ['CLERK_PROXY_MAX_BODY'],
 } as const satisfies Record<string, readonly string[]>
 
 type SettingName = keyof typeof SETTINGS
@@ -99,6 +108,15 @@ const duration = z.union([z.number(), z.string().trim()]).transform((value, ctx)
   return Math.round(n)
 })
 
+const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const bytes = parseByteSize(value)
+  if (bytes === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a size in bytes (10485760) or with a unit (512kb, 10mb); 0 for no limit' })
+    return z.NEVER
+  }
+  return bytes
+})
+
 const schema = z.object({
   // The message never echoes the value: it is a secret.
   secretKey: z
@@ -126,6 +144,7 @@ const schema = z.object({
     })
     .optional(),
   timeout: duration.optional(),
+  maxBodySize: byteSize.optional(),
 })
 
 function readEnv(env: EnvSource | undefined, name: string): string | undefined {
@@ -181,6 +200,7 @@ export function resolveConfig(options: ProxyConfigOptions = {}): ProxyConfig {
     proxyPath: proxyPath === '/' ? '' : proxyPath,
     trustProxy: value.trustProxy ?? TRUST_NONE,
     timeoutMs: value.timeout ?? DEFAULT_TIMEOUT_MS,
+    maxBodyBytes: value.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
   })
 }
 

@@ -1,10 +1,11 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { ServerResponse } from 'node:http'
-import { pipeline } from 'node:stream'
+import { pipeline, Transform, type Readable } from 'node:stream'
 import { Pool, errors as undiciErrors } from 'undici'
 import type { Forwarder } from '../app.ts'
 import type { ProxyConfig } from '../config.ts'
 import { connectionTokens, upstreamRequestHeaderList } from '../headers.ts'
+import { BodyTooLargeError, payloadTooLargeResponse } from '../request-limits.ts'
 import { responseHeaderValue, type ResponseShaping } from '../response-headers.ts'
 import { upstreamFailureResponse } from '../upstream-error.ts'
 
@@ -22,7 +23,11 @@ export const UPSTREAM_TIMING: unique symbol = Symbol('clerk-proxy.upstream-timin
 /** A `ServerResponse` the forwarder may annotate with its timing. */
 export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTiming }
 
-const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': '1' } })
+/**
+ * Tells `@hono/node-server` the forwarder already wrote the response. Built at import, before
+ * `getRequestListener` swaps in its own `Response`, whose cached form skips this check.
+ */
+export const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': '1' } })
 
 /**
  * A forwarder for `@hono/node-server` that streams Node's request straight into an undici
@@ -63,12 +68,13 @@ export function nodeForwarder(): Forwarder & { close(): Promise<void> } {
           secretKey: config.secretKey,
           clientIp: route.clientIp,
         }),
-        body: hasBody ? incoming : null,
+        body: hasBody ? limitedBody(incoming, config.maxBodyBytes, controller) : null,
         signal: controller.signal,
         headersTimeout: config.timeoutMs,
         bodyTimeout: config.timeoutMs,
       })
     } catch (error) {
+      if (controller.signal.reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
       const timedOut = error instanceof undiciErrors.HeadersTimeoutError
       response[UPSTREAM_TIMING] = { upstreamMs: performance.now() - started, bytes: 0 }
       return upstreamFailureResponse(timedOut ? 'timeout' : 'failed', config.timeoutMs, error)
@@ -92,6 +98,28 @@ export function nodeForwarder(): Forwarder & { close(): Promise<void> } {
       pools.clear()
     },
   })
+}
+
+/**
+ * The request body to send upstream. A declared `Content-Length` was checked up front (and
+ * Node holds the body to it); a chunked body is counted as it streams and, past the limit,
+ * the upstream request is aborted and the client's socket stops being read.
+ */
+function limitedBody(incoming: HttpBindings['incoming'], maxBodyBytes: number, controller: AbortController): Readable {
+  if (incoming.headers['transfer-encoding'] === undefined || maxBodyBytes === Infinity) return incoming
+  let seen = 0
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length
+      if (seen <= maxBodyBytes) return done(null, chunk)
+      const error = new BodyTooLargeError(maxBodyBytes)
+      incoming.unpipe(counter)
+      incoming.pause()
+      controller.abort(error)
+      done(error)
+    },
+  })
+  return incoming.pipe(counter)
 }
 
 type NodeHeaders = Record<string, string | string[] | undefined>

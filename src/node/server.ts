@@ -1,11 +1,12 @@
-import { getRequestListener, type HttpBindings } from '@hono/node-server'
+import { getRequestListener, RequestError, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
 import { resolveConfig, type ProxyConfig } from '../config.ts'
-import { ConfigurationError } from '../errors.ts'
-import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
+import { ConfigurationError, proxyErrorResponse } from '../errors.ts'
+import { refuseUnservableRequests } from './client-errors.ts'
+import { ALREADY_SENT, nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
 import { createLogger, loggablePath, type LogFormat, type Logger } from './log.ts'
 
 /** Options for the standalone Node server; the proxy options plus where and how to listen. */
@@ -20,8 +21,15 @@ export interface ServeOptions extends ClerkProxyOptions {
   shutdownTimeoutMs?: number
   /** Install SIGTERM/SIGINT handlers that shut down gracefully (default true). */
   handleSignals?: boolean
-  /** Seconds a client has to send its request headers (slow-loris guard, default 20 s). */
+  /** Milliseconds a client has to send its request headers (`CLERK_PROXY_HEADERS_TIMEOUT`, slow-loris guard, default 20 s). */
   headersTimeoutMs?: number
+  /**
+   * Milliseconds a client has to send its whole request, body included
+   * (`CLERK_PROXY_REQUEST_TIMEOUT`, default 120 s; 0 disables it). Slow bodies get `408`.
+   */
+  requestTimeoutMs?: number
+  /** Largest request line plus headers, in bytes (default 16 KiB, Node's); larger get `414`/`431`. */
+  maxHeaderSize?: number
 }
 
 /** A running proxy server. */
@@ -62,10 +70,25 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   app.route('/', proxy)
   app.notFound((c) => c.text('Not Found', 404))
 
-  const listener = getRequestListener(app.fetch)
+  // Hono answers HEAD with a copy of the GET response, which loses the "already sent" marker:
+  // without this, @hono/node-server writes the head a second time and destroys the socket.
+  const fetch = async (request: Request, bindings: HttpBindings | Http2Bindings): Promise<Response> => {
+    const response = await app.fetch(request, bindings)
+    return bindings.outgoing.headersSent ? ALREADY_SENT : response
+  }
+  const listener = getRequestListener(fetch, {
+    // Requests @hono/node-server cannot turn into a URL (bad Host, backslash in the path).
+    errorHandler: (error) =>
+      error instanceof RequestError
+        ? proxyErrorResponse(400, 'proxy_bad_request', 'Malformed request', 'The request target or Host header cannot be parsed.')
+        : proxyErrorResponse(500, 'proxy_request_failed', 'Internal proxy error'),
+  })
+  const maxHeaderSize = options.maxHeaderSize ?? 16 * 1024
+  const requestTimeout = options.requestTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_REQUEST_TIMEOUT') ?? 120_000
+  const headersTimeout = options.headersTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_HEADERS_TIMEOUT') ?? 20_000
   let inFlight = 0
   let drained: (() => void) | undefined
-  const server = createServer((incoming, outgoing) => {
+  const handle = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     inFlight++
     const started = performance.now()
     outgoing.once('close', () => {
@@ -73,11 +96,26 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       if (--inFlight === 0) drained?.()
     })
     void listener(incoming, outgoing)
+  }
+  const server = createServer(
+    {
+      maxHeaderSize,
+      requestTimeout,
+      headersTimeout: requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout,
+      // Node checks the two timeouts on this interval (30 s by default): check often enough
+      // that a slow-loris client is cut off close to the configured time.
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, headersTimeout / 4)),
+      keepAliveTimeout: 5_000,
+    },
+    handle,
+  )
+  // Answer `Expect: 100-continue` only for bodies within the limit, so an oversized one is
+  // refused with 413 before the client sends a byte of it.
+  server.on('checkContinue', (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    if (!(Number(incoming.headers['content-length']) > config.maxBodyBytes)) outgoing.writeContinue()
+    handle(incoming, outgoing)
   })
-  server.headersTimeout = options.headersTimeoutMs ?? 20_000
-  // Uploads to Clerk are small, but a slow mobile client must not be cut off mid-body.
-  server.requestTimeout = 0
-  server.keepAliveTimeout = 5_000
+  refuseUnservableRequests(server, maxHeaderSize)
 
   const port = options.port ?? numberFromEnv(env, 'PORT') ?? 3000
   const host = options.host ?? readEnv(env, 'HOST') ?? '0.0.0.0'
@@ -146,6 +184,14 @@ function readEnv(env: ClerkProxyOptions['env'], name: string): string | undefine
   if (!env) return undefined
   const value = typeof env === 'function' ? env(name) : env[name]
   return value === '' ? undefined : value
+}
+
+function durationFromEnv(env: ClerkProxyOptions['env'], name: string): number | undefined {
+  const value = readEnv(env, name)
+  if (value === undefined) return undefined
+  const match = /^(\d+)\s*(ms|s)?$/.exec(value.trim())
+  if (!match) throw new ConfigurationError([`${name} must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`])
+  return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
 }
 
 function numberFromEnv(env: ClerkProxyOptions['env'], name: string): number | undefined {

@@ -1,0 +1,129 @@
+/**
+ * The servers the reliability suites run against. Each suite takes a {@link ProxyTarget}: a
+ * name and a way to start a proxy with a given environment that hands back its base URL.
+ * To run the suites against another standalone server (Bun, Deno), add a target here that
+ * spawns it (see {@link childProcessTarget}) and list it in {@link RELIABILITY_TARGETS}.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { serve } from '../../adapters/node.ts'
+
+/** A proxy started for a test. */
+export interface ProxyUnderTest {
+  /** `http://127.0.0.1:port` */
+  readonly url: string
+  /** The process serving it (the test process itself for in-process targets). */
+  readonly pid: number
+  /** Everything the server wrote to stdout and stderr so far (child processes only). */
+  output(): string
+  /** Stops it (SIGKILL for a child that does not exit on SIGTERM within 5 s). */
+  stop(): Promise<void>
+  /** The child process, when there is one. */
+  readonly child?: ChildProcess
+}
+
+/** A way to start a proxy from an environment (CLERK_SECRET_KEY, CLERK_FAPI_URL, …). */
+export interface ProxyTarget {
+  readonly name: string
+  start(env: Readonly<Record<string, string>>): Promise<ProxyUnderTest>
+}
+
+export const ROOT: string = fileURLToPath(new URL('../../', import.meta.url))
+
+/** The Node adapter's `serve()` inside the test process: fast, and its errors show in the test. */
+export const nodeInProcess: ProxyTarget = {
+  name: 'node serve()',
+  async start(env) {
+    const running = await serve({ env: { ...env }, port: 0, host: '127.0.0.1', log: 'off', handleSignals: false })
+    return {
+      url: `http://127.0.0.1:${running.port}`,
+      pid: process.pid,
+      output: () => '',
+      stop: () => running.shutdown(1_000),
+    }
+  },
+}
+
+/**
+ * Spawns a server process and waits for it to print a `http://host:port` URL. The process
+ * gets only `env` plus PATH, so nothing from the test environment leaks in.
+ */
+export function childProcessTarget(name: string, command: string, args: readonly string[]): ProxyTarget {
+  return {
+    name,
+    start(env) {
+      const child = spawn(command, args, {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let output = ''
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 15_000)
+        const onData = (chunk: Buffer): void => {
+          output += chunk.toString('utf8')
+          const match = /listening on (http:\/\/[^\s"]+)/.exec(output)
+          if (!match) return
+          clearTimeout(timer)
+          resolve({
+            url: match[1]!.replace('0.0.0.0', '127.0.0.1'),
+            pid: child.pid!,
+            child,
+            output: () => output,
+            async stop() {
+              if (child.exitCode !== null || child.signalCode !== null) return
+              child.kill('SIGTERM')
+              const killer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+              await exited
+              clearTimeout(killer)
+            },
+          })
+        }
+        child.stdout!.on('data', onData)
+        child.stderr!.on('data', onData)
+        child.once('exit', (code) => {
+          clearTimeout(timer)
+          reject(new Error(`${name} exited with ${code} before listening:\n${output}`))
+        })
+      })
+    },
+  }
+}
+
+/** `node bin/clerk-proxy.js`: the CLI as users run it (needs `npm run build` first). */
+export const nodeCli: ProxyTarget = childProcessTarget('node bin/clerk-proxy.js', process.execPath, ['bin/clerk-proxy.js'])
+
+/** Targets the hostile-input and fault suites run against. */
+export const RELIABILITY_TARGETS: readonly ProxyTarget[] = [nodeInProcess]
+
+/** Targets for suites that need a separate process (signals, fd and RSS counts, logs). */
+export const PROCESS_TARGETS: readonly ProxyTarget[] = [nodeCli]
+
+/** Open file descriptors of a process (Linux /proc). */
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length
+}
+
+/** Resident set size of a process in MiB (Linux /proc). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+/** Polls until `check()` is true or `timeoutMs` passes; returns the last value seen. */
+export async function eventually<T>(read: () => T, check: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = read()
+  while (!check(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50))
+    value = read()
+  }
+  return value
+}
+
+/** A Clerk-looking secret key unique to one test run. */
+export function testSecret(): string {
+  return `sk_test_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`
+}
