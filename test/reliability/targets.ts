@@ -5,6 +5,7 @@
  * spawns it (see {@link childProcessTarget}) and list it in {@link RELIABILITY_TARGETS}.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createConnection, createServer } from 'node:net'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { serve } from '../../adapters/node.ts'
@@ -46,29 +47,42 @@ export const nodeInProcess: ProxyTarget = {
 }
 
 /**
- * Spawns a server process and waits for it to print a `http://host:port` URL. The process
- * gets only `env` plus PATH, so nothing from the test environment leaks in.
+ * Spawns a server process on a free port (given as `PORT`, with `HOST=127.0.0.1`) and waits
+ * until the port accepts connections. The process gets only `env` plus PATH, so nothing
+ * from the test environment leaks in.
  */
 export function childProcessTarget(name: string, command: string, args: readonly string[]): ProxyTarget {
   return {
     name,
-    start(env) {
+    async start(env) {
+      const port = await freePort()
       const child = spawn(command, args, {
         cwd: ROOT,
-        env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+        env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', ...env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       let output = ''
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
       return new Promise((resolve, reject) => {
+        let started = false
         const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 15_000)
-        const onData = (chunk: Buffer): void => {
-          output += chunk.toString('utf8')
-          const match = /listening on (http:\/\/[^\s"]+)/.exec(output)
-          if (!match) return
+        const onData = (chunk: Buffer): void => void (output += chunk.toString('utf8'))
+        // Ready once the port accepts connections (works whatever the server logs).
+        const poll = (): void => {
+          if (started || child.exitCode !== null) return
+          const socket = createConnection({ host: '127.0.0.1', port })
+          socket.once('connect', () => {
+            socket.destroy()
+            ready()
+          })
+          socket.once('error', () => setTimeout(poll, 50))
+        }
+        setTimeout(poll, 50)
+        const ready = (): void => {
+          started = true
           clearTimeout(timer)
           resolve({
-            url: match[1]!.replace('0.0.0.0', '127.0.0.1'),
+            url: `http://127.0.0.1:${port}`,
             pid: child.pid!,
             child,
             output: () => output,
@@ -90,6 +104,15 @@ export function childProcessTarget(name: string, command: string, args: readonly
       })
     },
   }
+}
+
+/** A port that was free a moment ago (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
 
 /** `node bin/clerk-proxy.js`: the CLI as users run it (needs `npm run build` first). */
