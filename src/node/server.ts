@@ -17,7 +17,7 @@ export interface ServeOptions extends ClerkProxyOptions {
   host?: string
   /** Access log and notices: `pretty` (default), `json`, `off`, or your own {@link Logger}. */
   log?: LogFormat | Logger
-  /** How long in-flight requests may run after SIGTERM/SIGINT or `shutdown()` (default 10 s). */
+  /** How long in-flight requests may run after SIGTERM/SIGINT or `shutdown()` (`CLERK_PROXY_SHUTDOWN_TIMEOUT`, default 10 s). */
   shutdownTimeoutMs?: number
   /** Install SIGTERM/SIGINT handlers that shut down gracefully (default true). */
   handleSignals?: boolean
@@ -86,6 +86,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const maxHeaderSize = options.maxHeaderSize ?? 16 * 1024
   const requestTimeout = options.requestTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_REQUEST_TIMEOUT') ?? 120_000
   const headersTimeout = options.headersTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_HEADERS_TIMEOUT') ?? 20_000
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? 10_000
   let inFlight = 0
   let drained: (() => void) | undefined
   const handle = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
@@ -130,7 +131,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
 
   let shuttingDown: Promise<void> | undefined
-  const shutdown = (timeoutMs = options.shutdownTimeoutMs ?? 10_000): Promise<void> =>
+  const shutdown = (timeoutMs = shutdownTimeoutMs): Promise<void> =>
     (shuttingDown ??= new Promise<void>((resolve) => {
       const finish = (): void => {
         clearTimeout(timer)
