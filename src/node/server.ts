@@ -116,7 +116,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     if (!(Number(incoming.headers['content-length']) > config.maxBodyBytes)) outgoing.writeContinue()
     handle(incoming, outgoing)
   })
-  refuseUnservableRequests(server, maxHeaderSize)
+  refuseUnservableRequests(server, maxHeaderSize, (status, reason) => logger.info('refused malformed request', { status, reason }))
 
   const port = options.port ?? numberFromEnv(env, 'PORT') ?? 3000
   const host = options.host ?? readEnv(env, 'HOST') ?? '0.0.0.0'
