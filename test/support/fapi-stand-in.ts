@@ -43,6 +43,12 @@ export interface FapiStandIn {
   close(): Promise<void>
 }
 
+/** A stand-in for a secret in echoes: its SHA-256, so tests can compare without seeing it. */
+export function fingerprint(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined
+  return 'sha256:' + createHash('sha256').update(Array.isArray(value) ? value.join('\n') : value).digest('hex')
+}
+
 /** A deterministic, compressible JavaScript-like payload of about `size` bytes. */
 export function assetPayload(size: number): Buffer {
   const line = 'export function clerkAsset(n){return n.map((x)=>x*2).filter(Boolean).join("-")}\n'
@@ -158,7 +164,8 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
         json(res, Number(q.get('status') ?? 200), {
           method: req.method,
           url: req.url,
-          headers: req.headers,
+          // The secret itself is never echoed, so tests can assert no response contains it.
+          headers: { ...req.headers, 'clerk-secret-key': fingerprint(req.headers['clerk-secret-key']) },
           bodyLength: record.bodyLength,
           bodySha256: record.bodySha256,
         }),

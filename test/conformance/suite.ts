@@ -1,0 +1,334 @@
+/**
+ * The behaviour every adapter must show, written against a base URL so the same cases run on
+ * every runtime. A target says how to start the proxy in its runtime and states the platform's
+ * rules where platforms legitimately differ (who the client is, who compresses).
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { assetPayload, fingerprint, SECRET_COOKIE_EXPIRES, startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
+import { headerValues, sendRaw, type RawRequest, type RawResponse } from '../support/http-client.ts'
+
+/** The secret every conformance run uses; no response may ever contain it. */
+export const SECRET = 'sk_live_conformanceSecretValue1234567890'
+/** The public proxy URL configured in the runs that set CLERK_PROXY_URL. */
+export const PUBLIC_PROXY_URL = 'https://app.example.test/__clerk'
+
+/** A proxy started in some runtime. */
+export interface RunningTarget {
+  readonly baseUrl: string
+  stop(): Promise<void>
+}
+
+/** How one runtime is started and what its platform guarantees. */
+export interface ConformanceTarget {
+  readonly name: string
+  /** Starts the proxy with exactly these environment variables. */
+  start(env: Record<string, string>): Promise<RunningTarget>
+  /** Headers the platform adds in production before the proxy sees a request (e.g. Vercel's x-real-ip). */
+  readonly platformHeaders?: Record<string, string>
+  /** The rule: the X-Forwarded-For value Clerk must see for a request from this test. */
+  readonly expectedClientIp: string
+  /**
+   * The rule for compressed assets: `passthrough` (the upstream's compressed bytes reach the
+   * client unchanged) or `decoded` (the runtime's fetch decodes; the proxy drops the encoding
+   * headers so the bytes are true to them, and the platform's edge compresses in production).
+   */
+  readonly encoding: 'passthrough' | 'decoded'
+  /** Whether the runtime reports a client disconnect to the proxy, so it can abort upstream. */
+  readonly propagatesAbort: boolean
+}
+
+/**
+ * Registers the conformance cases for one target.
+ *
+ * @example
+ * describeConformance({ name: 'node', start: startNode, expectedClientIp: '127.0.0.1', encoding: 'passthrough', propagatesAbort: true })
+ */
+export function describeConformance(target: ConformanceTarget): void {
+  describe(`conformance: ${target.name}`, () => {
+    let fapi: FapiStandIn
+    let evil: Server
+    let evilHits = 0
+    let evilPort = 0
+    let proxy: RunningTarget
+    let derived: RunningTarget
+    const responses: RawResponse[] = []
+
+    beforeAll(async () => {
+      fapi = await startFapiStandIn()
+      evil = createServer((_req, res) => {
+        evilHits++
+        res.end('evil')
+      })
+      await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r))
+      evilPort = (evil.address() as AddressInfo).port
+      proxy = await target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL })
+      derived = await target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url })
+    })
+
+    afterAll(async () => {
+      await Promise.allSettled([proxy?.stop(), derived?.stop()])
+      await fapi?.close()
+      await new Promise((r) => evil?.close(r))
+    })
+
+    const send = async (req: RawRequest, on: RunningTarget = proxy): Promise<RawResponse> => {
+      const res = await sendRaw(on.baseUrl, { ...req, headers: { ...target.platformHeaders, ...req.headers } })
+      responses.push(res)
+      return res
+    }
+    const tagged = (tag: string) => (r: { url: string }) => r.url.includes(tag)
+    const unique = (): string => randomBytes(6).toString('hex')
+
+    test('forwards the path after the prefix and the query byte-for-byte', async () => {
+      const tag = unique()
+      const target = `/__clerk/echo/${tag}/a%2Fb?x=%20y&z=1&z=2&redirect_url=https%3A%2F%2Fapp.example.test%2F&e=`
+      const res = await send({ target })
+      expect(res.status).toBe(200)
+      const seen = await fapi.waitFor(tagged(tag))
+      expect(seen.url).toBe(`/echo/${tag}/a%2Fb?x=%20y&z=1&z=2&redirect_url=https%3A%2F%2Fapp.example.test%2F&e=`)
+    })
+
+    test('sets Clerk-Proxy-Url, Clerk-Secret-Key and X-Forwarded-For, overwriting every client copy', async () => {
+      const tag = unique()
+      await send({
+        target: `/__clerk/echo/${tag}`,
+        headers: {
+          'Clerk-Secret-Key': 'sk_live_forged',
+          'clerk-proxy-url': 'https://evil.example/__clerk',
+          'X-Forwarded-For': ['6.6.6.6', '7.7.7.7'],
+          'X-Real-IP': '6.6.6.6',
+          'CF-Connecting-IP': '6.6.6.6',
+          'True-Client-IP': '6.6.6.6',
+          Forwarded: 'for=6.6.6.6;host=evil.example',
+          'X-Forwarded-Host': 'evil.example',
+          'X-Forwarded-Proto': 'http',
+        },
+      })
+      const seen = await fapi.waitFor(tagged(tag))
+      expect(headerValues(seen.rawHeaders, 'clerk-secret-key')).toEqual([SECRET])
+      expect(headerValues(seen.rawHeaders, 'clerk-proxy-url')).toEqual([PUBLIC_PROXY_URL])
+      expect(headerValues(seen.rawHeaders, 'x-forwarded-for')).toEqual([target.expectedClientIp])
+      const all = seen.rawHeaders.join('\n')
+      expect(all).not.toContain('6.6.6.6')
+      expect(all).not.toContain('7.7.7.7')
+      expect(all).not.toContain('evil.example')
+      expect(all).not.toContain('sk_live_forged')
+    })
+
+    test('derives the public proxy URL from its own origin, never from client X-Forwarded-Host', async () => {
+      const tag = unique()
+      await send({ target: `/__clerk/echo/${tag}`, headers: { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' } }, derived)
+      const seen = await fapi.waitFor(tagged(tag))
+      const [proxyUrl] = headerValues(seen.rawHeaders, 'clerk-proxy-url')
+      expect(proxyUrl).toMatch(/\/__clerk$/)
+      expect(proxyUrl).not.toContain('evil.example')
+      expect(new URL(proxyUrl!).host).toBe(new URL(derived.baseUrl).host)
+    })
+
+    test('drops hop-by-hop headers, Expect and the client Host; forwards the rest', async () => {
+      const tag = unique()
+      await send({
+        target: `/__clerk/echo/${tag}`,
+        headers: {
+          Connection: 'keep-alive, X-Hop-Secret',
+          'X-Hop-Secret': 'hop',
+          'Keep-Alive': 'timeout=5',
+          TE: 'trailers',
+          'Proxy-Authorization': 'Basic Zm9vOmJhcg==',
+          'X-Custom': 'kept',
+          Cookie: '__client=abc; __session=def',
+          Authorization: 'Bearer token-for-fapi',
+        },
+      })
+      const seen = await fapi.waitFor(tagged(tag))
+      for (const dropped of ['x-hop-secret', 'keep-alive', 'te', 'proxy-authorization', 'expect']) {
+        expect(headerValues(seen.rawHeaders, dropped), dropped).toEqual([])
+      }
+      expect(headerValues(seen.rawHeaders, 'x-custom')).toEqual(['kept'])
+      expect(headerValues(seen.rawHeaders, 'cookie')).toEqual(['__client=abc; __session=def'])
+      expect(headerValues(seen.rawHeaders, 'authorization')).toEqual(['Bearer token-for-fapi'])
+      expect(headerValues(seen.rawHeaders, 'host')).toEqual([new URL(fapi.url).host])
+    })
+
+    test('keeps every Set-Cookie as its own header, Expires dates intact', async () => {
+      const res = await send({ target: '/__clerk/cookies' })
+      const cookies = headerValues(res.rawHeaders, 'set-cookie')
+      expect(cookies).toHaveLength(3)
+      expect(cookies[0]).toBe(`__client=abc; Path=/; Expires=${SECRET_COOKIE_EXPIRES}; HttpOnly; Secure; SameSite=Lax`)
+      expect(cookies[2]).toBe('__session=eyJ.payload.sig; Path=/; Secure; SameSite=None')
+    })
+
+    test('does not follow redirects and rewrites FAPI Locations onto the public proxy URL', async () => {
+      const cases: [string, string][] = [
+        [`${fapi.url}/v1/oauth_callback?code=1`, `${PUBLIC_PROXY_URL}/v1/oauth_callback?code=1`],
+        ['/v1/client/sync?redirect_url=x', `${PUBLIC_PROXY_URL}/v1/client/sync?redirect_url=x`],
+        ['https://accounts.google.com/o/oauth2/auth?x=1', 'https://accounts.google.com/o/oauth2/auth?x=1'],
+      ]
+      for (const [location, expected] of cases) {
+        const tag = unique()
+        const res = await send({ target: `/__clerk/redirect?status=307&tag=${tag}&to=${encodeURIComponent(location)}` })
+        expect(res.status).toBe(307)
+        expect(res.headers.location).toBe(expected)
+        expect(headerValues(res.rawHeaders, 'set-cookie')).toEqual(['a=1; Path=/', 'b=2; Path=/'])
+      }
+      // Nothing fetched the redirect targets server-side.
+      expect(fapi.requests.some((r) => r.url.startsWith('/v1/oauth_callback') || r.url.startsWith('/v1/client/sync'))).toBe(false)
+    })
+
+    test('streams request bodies byte-exact (POST, DELETE with a body, form posts)', async () => {
+      const body = randomBytes(1024 * 1024 + 7)
+      const res = await send({ method: 'POST', target: '/__clerk/upload', body, headers: { 'content-type': 'application/octet-stream' } })
+      expect(JSON.parse(res.body.toString())).toEqual({ bodyLength: body.length, bodySha256: createHash('sha256').update(body).digest('hex') })
+      const form = 'identifier=user%40example.com&password=p%26ss'
+      const tag = unique()
+      await send({ method: 'DELETE', target: `/__clerk/echo/${tag}?_method=DELETE`, body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+      const seen = await fapi.waitFor(tagged(tag))
+      expect(seen.method).toBe('DELETE')
+      expect(seen.bodyText).toBe(form)
+    })
+
+    test('keeps Content-Encoding and Content-Length true to the bytes sent', async () => {
+      const asset = assetPayload(1_400_000)
+      for (const accept of ['gzip', 'br', 'gzip, br', '']) {
+        const res = await send({ target: '/__clerk/npm/@clerk/clerk-js@5/dist/clerk.browser.js', headers: accept ? { 'Accept-Encoding': accept } : {} })
+        expect(res.status).toBe(200)
+        const encoding = res.headers['content-encoding']
+        if (res.headers['content-length'] !== undefined) expect(Number(res.headers['content-length'])).toBe(res.body.length)
+        const decoded = encoding === 'gzip' ? gunzipSync(res.body) : encoding === 'br' ? brotliDecompressSync(res.body) : res.body
+        expect(decoded.equals(asset), `accept-encoding: ${accept}`).toBe(true)
+        if (target.encoding === 'passthrough' && accept) {
+          expect(encoding).toBe(accept.includes('br') ? 'br' : 'gzip')
+          expect(res.body.length).toBeLessThan(asset.length / 10)
+        }
+        if (!accept || target.encoding === 'decoded') expect(encoding).toBeUndefined()
+      }
+    })
+
+    test('passes statuses and errors through, HEAD without a body', async () => {
+      for (const code of [201, 204, 400, 404, 422, 500, 503]) {
+        const res = await send({ target: `/__clerk/status?code=${code}` })
+        expect(res.status).toBe(code)
+      }
+      const head = await send({ method: 'HEAD', target: '/__clerk/v1/environment' })
+      expect(head.status).toBe(200)
+      expect(head.body.length).toBe(0)
+    })
+
+    test('holds the prefix boundary: /__clerkx and other paths never reach Clerk', async () => {
+      const before = fapi.requests.length
+      for (const target of ['/__clerkx', '/__clerkx/v1/client', '/__cler', '/v1/client', '/']) {
+        const res = await send({ target })
+        expect(res.status, target).toBe(404)
+      }
+      expect(fapi.requests.length).toBe(before)
+      const tag = unique()
+      await send({ target: `/__clerk?tag=${tag}` })
+      const seen = await fapi.waitFor(tagged(tag))
+      expect(seen.url).toBe(`/?tag=${tag}`)
+    })
+
+    test('no input can steer the request to another host', async () => {
+      const evilHost = `127.0.0.1:${evilPort}`
+      const targets = [
+        `/__clerk//${evilHost}/x`,
+        `/__clerk/\\\\${evilHost}/x`,
+        `/__clerk/@${evilHost}/x`,
+        `/__clerk/%2F%2F${evilHost}/x`,
+        `/__clerk/..%2F..%2F${evilHost}`,
+        `/__clerk/../../${evilHost}`,
+        `/__clerk/%2e%2e/%2e%2e/x`,
+        `/__clerk/v1?@${evilHost}`,
+        `http://${evilHost}/__clerk/v1/client`,
+      ]
+      for (const t of targets) {
+        const res = await send({ target: t, headers: { Host: evilHost } }).catch((e: Error) => e)
+        if (!(res instanceof Error)) expect(res.body.toString(), t).not.toBe('evil')
+      }
+      expect(evilHits).toBe(0)
+    })
+
+    test('streams responses: the first chunk arrives before Clerk finishes', async () => {
+      const { request } = await import('node:http')
+      const base = new URL(proxy.baseUrl)
+      const first = await new Promise<string>((resolve, reject) => {
+        const r = request({ host: base.hostname, port: base.port, path: '/__clerk/stream', headers: target.platformHeaders, agent: false }, (res) => {
+          res.once('data', (chunk: Buffer) => {
+            resolve(chunk.toString())
+            fapi.release()
+            res.resume()
+          })
+        })
+        r.on('error', reject)
+        r.end()
+      })
+      expect(first).toContain('first chunk')
+    })
+
+    test.runIf(target.propagatesAbort)('a client disconnect aborts the upstream request', async () => {
+      const tag = unique()
+      const { request } = await import('node:http')
+      const base = new URL(proxy.baseUrl)
+      const r = request({ host: base.hostname, port: base.port, path: `/__clerk/hold?tag=${tag}`, headers: target.platformHeaders, agent: false })
+      r.on('error', () => {})
+      r.end()
+      const seen = await fapi.waitFor(tagged(tag))
+      r.destroy()
+      await expect.poll(() => seen.aborted, { timeout: 5000 }).toBe(true)
+    })
+
+    test('answers 502 proxy_request_failed when Clerk is unreachable and 504 proxy_timeout when it is slow', async () => {
+      const closed = createServer()
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
+      const closedPort = (closed.address() as AddressInfo).port
+      await new Promise((r) => closed.close(r))
+      const unreachable = await target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: `http://127.0.0.1:${closedPort}` })
+      const slow = await target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_TIMEOUT: '300' })
+      try {
+        const failed = await send({ target: '/__clerk/v1/client' }, unreachable)
+        expect(failed.status).toBe(502)
+        expect(failed.headers['cache-control']).toBe('no-store')
+        expect(JSON.parse(failed.body.toString()).errors[0].code).toBe('proxy_request_failed')
+        const timedOut = await send({ target: '/__clerk/slow-headers?ms=3000' }, slow)
+        expect(timedOut.status).toBe(504)
+        expect(timedOut.headers['cache-control']).toBe('no-store')
+        expect(JSON.parse(timedOut.body.toString()).errors[0]).toMatchObject({ code: 'proxy_timeout' })
+      } finally {
+        await Promise.allSettled([unreachable.stop(), slow.stop()])
+      }
+    })
+
+    test('answers 500 proxy_configuration_error or refuses to start without a valid secret, never echoing it', async () => {
+      const badSecret = 'not-a-secret-value-9876'
+      let started: RunningTarget | undefined
+      try {
+        started = await target.start({ CLERK_SECRET_KEY: badSecret, CLERK_FAPI_URL: fapi.url })
+      } catch (error) {
+        expect(String(error)).toContain('CLERK_SECRET_KEY')
+        expect(String(error)).not.toContain(badSecret)
+        return
+      }
+      try {
+        const res = await send({ target: '/__clerk/v1/client' }, started)
+        expect(res.status).toBe(500)
+        expect(JSON.parse(res.body.toString()).errors[0].code).toBe('proxy_configuration_error')
+        expect(res.text).toContain('CLERK_SECRET_KEY')
+        expect(res.text).not.toContain(badSecret)
+      } finally {
+        await started.stop()
+      }
+    })
+
+    test('never returns the secret key, even when Clerk reflects it', async () => {
+      const res = await send({ target: '/__clerk/echo-secret' })
+      expect(res.status).toBe(200)
+      expect(res.headers['clerk-secret-key']).toBeUndefined()
+      const echoed = await send({ target: '/__clerk/echo' })
+      expect(JSON.parse(echoed.body.toString()).headers['clerk-secret-key']).toBe(fingerprint(SECRET))
+      for (const r of responses) expect(r.text).not.toContain(SECRET)
+    })
+  })
+}
