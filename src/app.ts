@@ -5,6 +5,7 @@ import { ConfigurationError, proxyErrorResponse } from './errors.ts'
 import { forwardWithFetch, type FetchTransport, type UpstreamRoute } from './forward-fetch.ts'
 import { publicProxyUrl, type HeaderReader } from './public-url.ts'
 import { refuseRequest } from './request-limits.ts'
+import { describeTransportError } from './upstream-error.ts'
 import { pathAfterPrefix, splitRequestUrl, upstreamUrl } from './upstream-url.ts'
 
 /** Sends a routed request upstream and returns the client's response. */
@@ -58,6 +59,9 @@ export function clerkProxy(options: ClerkProxyOptions = {}): Hono {
   const peerAddress = options.peerAddress ?? (() => undefined)
 
   const app = new Hono()
+  // Anything thrown (a request the runtime cannot represent, a bug) answers in Clerk's shape.
+  // Hono's default handler would print the error, whose message can hold the URL and its query.
+  app.onError((error) => proxyErrorResponse(500, 'proxy_request_failed', 'Internal proxy error', `The Clerk proxy failed: ${describeTransportError(error)}.`))
   app.use(async (c, next) => {
     const resolved = configFor(c)
     const config = resolved instanceof ConfigurationError ? undefined : resolved

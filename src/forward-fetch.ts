@@ -1,3 +1,4 @@
+import { withIdleTimeout } from './body-timeout.ts'
 import type { ProxyConfig } from './config.ts'
 import { upstreamRequestHeaders } from './headers.ts'
 import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
@@ -81,5 +82,7 @@ export async function forwardWithFetch(
     proxyUrl: route.proxyUrl,
     bodyDecoded: transport.decodesBody,
   })
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers })
+  // The head arrived in time; a body that then stalls for as long ends with a closed connection.
+  const responseBody = upstream.body && withIdleTimeout(upstream.body, config.timeoutMs, () => controller.abort(new UpstreamTimeoutError(config.timeoutMs)))
+  return new Response(responseBody, { status: upstream.status, statusText: upstream.statusText, headers })
 }

@@ -2,13 +2,17 @@
  * The servers the reliability suites run against. Each suite takes a {@link ProxyTarget}: a
  * name and a way to start a proxy with a given environment that hands back its base URL.
  * To run the suites against another standalone server (Bun, Deno), add a target here that
- * spawns it (see {@link childProcessTarget}) and list it in {@link RELIABILITY_TARGETS}.
+ * spawns it (see {@link childProcessTarget}; set `socketLevel` if it answers parser-level
+ * errors in Clerk's shape) and list it in the target lists at the bottom.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createConnection, createServer } from 'node:net'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { serve as honoServe } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
 import { serve } from '../../adapters/node.ts'
+import { clerkProxy } from '../../src/mod.ts'
 
 /** A proxy started for a test. */
 export interface ProxyUnderTest {
@@ -27,6 +31,12 @@ export interface ProxyUnderTest {
 /** A way to start a proxy from an environment (CLERK_SECRET_KEY, CLERK_FAPI_URL, …). */
 export interface ProxyTarget {
   readonly name: string
+  /**
+   * True when the server answers what never reaches the proxy's handler in Clerk's error shape
+   * (oversized heads 414/431, CONNECT 405, parser errors) and honours `Expect: 100-continue`
+   * against the body limit, as the Node server does. Tests of those run only on such targets.
+   */
+  readonly socketLevel?: boolean
   start(env: Readonly<Record<string, string>>): Promise<ProxyUnderTest>
 }
 
@@ -35,6 +45,7 @@ export const ROOT: string = fileURLToPath(new URL('../../', import.meta.url))
 /** The Node adapter's `serve()` inside the test process: fast, and its errors show in the test. */
 export const nodeInProcess: ProxyTarget = {
   name: 'node serve()',
+  socketLevel: true,
   async start(env) {
     const running = await serve({ env: { ...env }, port: 0, host: '127.0.0.1', log: 'off', handleSignals: false })
     return {
@@ -42,6 +53,33 @@ export const nodeInProcess: ProxyTarget = {
       pid: process.pid,
       output: () => '',
       stop: () => running.shutdown(1_000),
+    }
+  },
+}
+
+/**
+ * The runtime-agnostic core on its fetch path (`clerkProxy().fetch` with the default `fetch`
+ * transport), served by a plain `@hono/node-server`: the code Bun, Deno and the edge adapters
+ * run, over real HTTP. It has none of the Node server's socket-level handling (414/431 in
+ * Clerk's shape, CONNECT, 100-continue, timeouts), so only suites about the proxy's own
+ * behaviour use it.
+ */
+export const fetchPathOnNode: ProxyTarget = {
+  name: 'core fetch path',
+  async start(env) {
+    const app = clerkProxy({ env: { ...env }, peerAddress: (c) => (c.env as { incoming: { socket: { remoteAddress?: string } } }).incoming.socket.remoteAddress })
+    const server = await new Promise<ReturnType<typeof honoServe>>((resolve) => {
+      const s = honoServe({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+    })
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      pid: process.pid,
+      output: () => '',
+      stop: () =>
+        new Promise<void>((resolve) => {
+          ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+          server.close(() => resolve())
+        }),
     }
   },
 }
@@ -116,10 +154,13 @@ export async function freePort(): Promise<number> {
 }
 
 /** `node bin/clerk-proxy.js`: the CLI as users run it (needs `npm run build` first). */
-export const nodeCli: ProxyTarget = childProcessTarget('node bin/clerk-proxy.js', process.execPath, ['bin/clerk-proxy.js'])
+export const nodeCli: ProxyTarget = { ...childProcessTarget('node bin/clerk-proxy.js', process.execPath, ['bin/clerk-proxy.js']), socketLevel: true }
 
-/** Targets the hostile-input and fault suites run against. */
-export const RELIABILITY_TARGETS: readonly ProxyTarget[] = [nodeInProcess]
+/** Targets the hostile-input suite runs against (socket-level cases only where `socketLevel`). */
+export const HOSTILE_INPUT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode]
+
+/** Targets the upstream-fault suite runs against. */
+export const UPSTREAM_FAULT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode]
 
 /** Targets for suites that need a separate process (signals, fd and RSS counts, logs). */
 export const PROCESS_TARGETS: readonly ProxyTarget[] = [nodeCli]

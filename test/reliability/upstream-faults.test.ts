@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { jsonBody, rawRequest, type RawResponse } from './raw-http.ts'
-import { eventually, RELIABILITY_TARGETS, testSecret, type ProxyUnderTest } from './targets.ts'
+import { eventually, testSecret, UPSTREAM_FAULT_TARGETS, type ProxyUnderTest } from './targets.ts'
 
 const TIMEOUT_MS = 1_500
 /** No request may take longer than this, whatever the upstream does. */
@@ -28,7 +28,7 @@ function expectClerkError(response: RawResponse, status: number, code: string): 
   expect(jsonBody(response)).toMatchObject({ errors: [{ code, message: expect.any(String), long_message: expect.any(String) }] })
 }
 
-for (const target of RELIABILITY_TARGETS) {
+for (const target of UPSTREAM_FAULT_TARGETS) {
   describe(`upstream faults (${target.name})`, () => {
     let fapi: FapiStandIn
     let proxy: ProxyUnderTest
