@@ -1,9 +1,9 @@
 /**
- * Passes a response body through, calling `onIdle` when no chunk has arrived for `timeoutMs`
- * (a stalled upstream). `onIdle` should abort the upstream request, which errors this stream:
- * the client then sees its connection close instead of waiting forever. The timer is re-armed
- * lazily (one `Date.now()` per chunk, no timer churn) and stops when the body ends or is
- * cancelled.
+ * Passes a response body through, calling `onIdle` when the upstream has kept the reader
+ * waiting for `timeoutMs` (a stalled upstream). Time the client spends not reading (a slow
+ * download, back-pressure) does not count. `onIdle` should abort the upstream request, which
+ * errors this stream: the client then sees its connection close instead of waiting forever.
+ * One timer per body, re-armed lazily, so chunks cost a `Date.now()` and no timer churn.
  *
  * @example
  * const body = withIdleTimeout(upstream.body, 30000, () => controller.abort(new UpstreamTimeoutError(30000)))
@@ -13,29 +13,45 @@ export function withIdleTimeout(
   timeoutMs: number,
   onIdle: () => void,
 ): ReadableStream<Uint8Array> {
-  let last = Date.now()
+  const reader = body.getReader()
+  /** When the current read started, or undefined while no read is pending. */
+  let waitingSince: number | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
+  const check = (): void => {
+    timer = undefined
+    if (waitingSince === undefined) return
+    const waited = Date.now() - waitingSince
+    if (waited >= timeoutMs) onIdle()
+    else timer = setTimeout(check, timeoutMs - waited)
+  }
   const stop = (): void => {
+    waitingSince = undefined
     clearTimeout(timer)
     timer = undefined
   }
-  const check = (): void => {
-    const idle = Date.now() - last
-    if (idle >= timeoutMs) {
-      timer = undefined
-      onIdle()
-    } else timer = setTimeout(check, timeoutMs - idle)
-  }
-  timer = setTimeout(check, timeoutMs)
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        last = Date.now()
-        controller.enqueue(chunk)
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        waitingSince = Date.now()
+        timer ??= setTimeout(check, timeoutMs)
+        let result: ReadableStreamReadResult<Uint8Array>
+        try {
+          result = await reader.read()
+        } catch (error) {
+          stop()
+          throw error
+        }
+        waitingSince = undefined
+        if (result.done) {
+          stop()
+          controller.close()
+        } else controller.enqueue(result.value)
       },
-      flush: stop,
-      // Not every runtime calls this yet; then the timer fires once more and finds nothing to do.
-      cancel: stop,
-    } as Transformer<Uint8Array, Uint8Array> & { cancel?: () => void }),
+      cancel(reason) {
+        stop()
+        return reader.cancel(reason)
+      },
+    },
+    { highWaterMark: 0 },
   )
 }
