@@ -3,10 +3,10 @@
  * answering, or breaking off a body. Before the response head went out the client gets
  * Clerk's error shape (502/504); after it, a closed connection. Nothing hangs.
  */
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
-import { jsonBody, rawRequest, type RawResponse } from './raw-http.ts'
+import { endpoint, jsonBody, rawRequest, type RawResponse } from './raw-http.ts'
 import { eventually, testSecret, UPSTREAM_FAULT_TARGETS, type ProxyUnderTest } from './targets.ts'
 
 const TIMEOUT_MS = 1_500
@@ -90,6 +90,25 @@ for (const target of UPSTREAM_FAULT_TARGETS) {
       expect(response.body.length).toBeLessThan(100_000)
       const record = await eventually(() => fapi.requests.find((r) => r.url === '/stall-body'), (r) => r?.aborted === true)
       expect(record?.aborted).toBe(true)
+    })
+
+    it('a client that stops reading for longer than the timeout is not cut off (only a stalled upstream is)', async () => {
+      const { host, port } = endpoint(proxy.url)
+      const total = 20_000_000
+      const received = await new Promise<number>((resolve) => {
+        let bytes = 0
+        const socket = connect({ host, port }, () => socket.write(`GET /__clerk/download?bytes=${total} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`))
+        socket.on('data', (chunk: Buffer) => {
+          bytes += chunk.length
+          if (bytes > 100_000 && bytes - chunk.length <= 100_000) {
+            socket.pause()
+            setTimeout(() => socket.resume(), TIMEOUT_MS * 2 + 500)
+          }
+        })
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(bytes))
+      })
+      expect(received).toBeGreaterThan(total)
     })
 
     it('a broken upstream reflecting the secret header: the header is dropped', async () => {
