@@ -1,4 +1,4 @@
-import type { HttpBindings } from '@hono/node-server'
+import type { Http2Bindings, HttpBindings } from '@hono/node-server'
 import type { ServerResponse } from 'node:http'
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { Pool, errors as undiciErrors } from 'undici'
@@ -27,7 +27,26 @@ export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTimin
  * Tells `@hono/node-server` the forwarder already wrote the response. Built at import, before
  * `getRequestListener` swaps in its own `Response`, whose cached form skips this check.
  */
-export const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': '1' } })
+const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': '1' } })
+
+/** A fetch callback as `getRequestListener` calls it. */
+type NodeFetch = (request: Request, bindings: HttpBindings | Http2Bindings) => Response | Promise<Response>
+
+/**
+ * Wraps the fetch callback given to `getRequestListener` so a response the forwarder already
+ * wrote is never written again. Hono answers `HEAD` with a copy of the `GET` response, which
+ * loses the "already sent" marker; `@hono/node-server` would then write the head a second time,
+ * print `ERR_HTTP_HEADERS_SENT` and destroy the connection.
+ *
+ * @example
+ * const listener = getRequestListener(keepAlreadySent(app.fetch))
+ */
+export function keepAlreadySent(fetch: NodeFetch): (request: Request, bindings: HttpBindings | Http2Bindings) => Promise<Response> {
+  return async (request, bindings) => {
+    const response = await fetch(request, bindings)
+    return bindings.outgoing.headersSent ? ALREADY_SENT : response
+  }
+}
 
 /**
  * A forwarder for `@hono/node-server` that streams Node's request straight into an undici

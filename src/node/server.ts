@@ -1,4 +1,4 @@
-import { getRequestListener, RequestError, type Http2Bindings, type HttpBindings } from '@hono/node-server'
+import { getRequestListener, RequestError, type HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -6,7 +6,7 @@ import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
 import { readEnv, resolveConfig, type ProxyConfig } from '../config.ts'
 import { ConfigurationError, proxyErrorResponse } from '../errors.ts'
 import { refuseUnservableRequests } from './client-errors.ts'
-import { ALREADY_SENT, nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
+import { keepAlreadySent, nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
 import { createLogger, loggablePath, type LogFormat, type Logger } from './log.ts'
 
 /** Options for the standalone Node server; the proxy options plus where and how to listen. */
@@ -73,13 +73,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   app.route('/', proxy)
   app.notFound((c) => c.text('Not Found', 404))
 
-  // Hono answers HEAD with a copy of the GET response, which loses the "already sent" marker:
-  // without this, @hono/node-server writes the head a second time and destroys the socket.
-  const fetch = async (request: Request, bindings: HttpBindings | Http2Bindings): Promise<Response> => {
-    const response = await app.fetch(request, bindings)
-    return bindings.outgoing.headersSent ? ALREADY_SENT : response
-  }
-  const listener = getRequestListener(fetch, {
+  const listener = getRequestListener(keepAlreadySent(app.fetch), {
     // Requests @hono/node-server cannot turn into a URL (bad Host, backslash in the path).
     errorHandler: (error) =>
       error instanceof RequestError
