@@ -1,4 +1,4 @@
-import type { Http2Bindings, HttpBindings } from '@hono/node-server'
+import type { HttpBindings } from '@hono/node-server'
 import type { ServerResponse } from 'node:http'
 import { pipeline, Transform, type Readable } from 'node:stream'
 import { Pool, errors as undiciErrors } from 'undici'
@@ -28,25 +28,6 @@ export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTimin
  * `getRequestListener` swaps in its own `Response`, whose cached form skips this check.
  */
 const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': '1' } })
-
-/** A fetch callback as `getRequestListener` calls it. */
-type NodeFetch = (request: Request, bindings: HttpBindings | Http2Bindings) => Response | Promise<Response>
-
-/**
- * Wraps the fetch callback given to `getRequestListener` so a response the forwarder already
- * wrote is never written again. Hono answers `HEAD` with a copy of the `GET` response, which
- * loses the "already sent" marker; `@hono/node-server` would then write the head a second time,
- * print `ERR_HTTP_HEADERS_SENT` and destroy the connection.
- *
- * @example
- * const listener = getRequestListener(keepAlreadySent(app.fetch))
- */
-export function keepAlreadySent(fetch: NodeFetch): (request: Request, bindings: HttpBindings | Http2Bindings) => Promise<Response> {
-  return async (request, bindings) => {
-    const response = await fetch(request, bindings)
-    return bindings.outgoing.headersSent ? ALREADY_SENT : response
-  }
-}
 
 /**
  * A forwarder for `@hono/node-server` that streams Node's request straight into an undici
@@ -101,6 +82,13 @@ export function nodeForwarder(): Forwarder & { close(): Promise<void> } {
     const timing: UpstreamTiming = { upstreamMs: performance.now() - started, bytes: 0 }
     response[UPSTREAM_TIMING] = timing
     const headers = clientHeaderRecord(upstream.headers, { config, proxyUrl: route.proxyUrl, bodyDecoded: false })
+    if (method === 'HEAD') {
+      // Hono answers HEAD with a copy of the GET response, which would lose the "already sent"
+      // marker (@hono/node-server would write the head twice and drop the connection), so a
+      // head-only answer goes back as an ordinary Response.
+      await upstream.body.dump()
+      return new Response(null, { status: upstream.statusCode, headers: webHeaders(headers) })
+    }
     const length = upstream.headers['content-length']
     if (typeof length === 'string') timing.bytes = Number(length)
     else upstream.body.on('data', (chunk: Buffer) => (timing.bytes += chunk.length))
@@ -142,6 +130,16 @@ function limitedBody(incoming: HttpBindings['incoming'], maxBodyBytes: number, c
 }
 
 type NodeHeaders = Record<string, string | string[] | undefined>
+
+function webHeaders(record: NodeHeaders): Headers {
+  const headers = new Headers()
+  for (const name in record) {
+    const value = record[name]
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+    else if (value !== undefined) headers.append(name, value)
+  }
+  return headers
+}
 
 function clientHeaderRecord(upstream: NodeHeaders, shaping: ResponseShaping): NodeHeaders {
   const connection = upstream['connection']

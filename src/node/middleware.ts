@@ -4,7 +4,7 @@ import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
 import { resolveConfig } from '../config.ts'
 import { proxyErrorResponse } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
-import { keepAlreadySent, nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader } from './forward.ts'
+import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader } from './forward.ts'
 
 /** A Connect/Express-style middleware; `next()` is called for every path outside the prefix. */
 export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void) & {
@@ -38,7 +38,7 @@ export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddle
     readHeader: options.readHeader ?? readNodeHeader,
     rawTarget: options.rawTarget ?? nodeRawTarget,
   })
-  const listener = getRequestListener(keepAlreadySent(proxy.fetch))
+  const listener = getRequestListener(proxy.fetch)
 
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     // Express strips a mount path from `req.url`; the prefix is matched on the full target.

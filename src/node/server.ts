@@ -6,7 +6,7 @@ import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
 import { readEnv, resolveConfig, type ProxyConfig } from '../config.ts'
 import { ConfigurationError, proxyErrorResponse } from '../errors.ts'
 import { refuseUnservableRequests } from './client-errors.ts'
-import { keepAlreadySent, nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
+import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
 import { createLogger, loggablePath, type LogFormat, type Logger } from './log.ts'
 
 /** Options for the standalone Node server; the proxy options plus where and how to listen. */
@@ -73,7 +73,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   app.route('/', proxy)
   app.notFound((c) => c.text('Not Found', 404))
 
-  const listener = getRequestListener(keepAlreadySent(app.fetch), {
+  const listener = getRequestListener(app.fetch, {
     // Requests @hono/node-server cannot turn into a URL (bad Host, backslash in the path).
     errorHandler: (error) =>
       error instanceof RequestError

@@ -1,7 +1,8 @@
 /**
- * HEAD through the Node forwarder: the forwarder writes the response itself, and Hono answers
- * HEAD with a copy of the GET response. The response must be written once, the connection kept
- * for the next request, and nothing printed — on the standalone server and the middleware.
+ * HEAD through the Node forwarder. The forwarder writes GET responses itself and marks them
+ * "already sent"; Hono answers HEAD with a copy of the GET response, which loses that mark, so
+ * HEAD must come back as an ordinary Response: written once, the connection kept for the next
+ * request, nothing printed, on the standalone server and the Express-style middleware.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
