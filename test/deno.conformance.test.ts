@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url'
+import { describeConformance } from './conformance/suite.ts'
+import { spawnServer } from './support/spawn-server.ts'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const deno = `${root}node_modules/.bin/deno`
+const entry = `${root}adapters/deno.ts`
+
+describeConformance({
+  name: 'deno',
+  // The documented command, with exactly the variables given (plus Deno's cache inside the project).
+  start: (env) =>
+    spawnServer(deno, ['run', '--allow-net', '--allow-env', entry], { ...env, PORT: '0', HOST: '127.0.0.1', DENO_DIR: `${root}.deno`, NO_COLOR: '1' }),
+  expectedClientIp: '127.0.0.1',
+  encoding: 'decoded',
+  propagatesAbort: true,
+})
