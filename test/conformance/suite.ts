@@ -37,9 +37,11 @@ export interface ConformanceTarget {
   /**
    * The rule for compressed assets: `passthrough` (the upstream's compressed bytes reach the
    * client unchanged) or `decoded` (the runtime's fetch decodes; the proxy drops the encoding
-   * headers so the bytes are true to them, and the platform's edge compresses in production).
+   * headers so the bytes are true to them, and the platform's edge compresses in production),
+   * or `negotiated` (the platform encodes for the client itself, as Cloudflare does: the body
+   * arrives compressed in an encoding the client accepts, not necessarily the upstream's one).
    */
-  readonly encoding: 'passthrough' | 'decoded'
+  readonly encoding: 'passthrough' | 'decoded' | 'negotiated'
   /** Whether the runtime reports a client disconnect to the proxy, so it can abort upstream. */
   readonly propagatesAbort: boolean
 }
@@ -68,8 +70,11 @@ export function describeConformance(target: ConformanceTarget): void {
       })
       await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r))
       evilPort = (evil.address() as AddressInfo).port
-      proxy = await target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL })
-      derived = await target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url })
+      // Started side by side: some runtimes take a second or two to boot.
+      ;[proxy, derived] = await Promise.all([
+        target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL }),
+        target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url }),
+      ])
     })
 
     afterAll(async () => {
@@ -207,6 +212,10 @@ export function describeConformance(target: ConformanceTarget): void {
           expect(encoding).toBe(accept.includes('br') ? 'br' : 'gzip')
           expect(res.body.length).toBeLessThan(asset.length / 10)
         }
+        if (target.encoding === 'negotiated' && accept) {
+          expect(accept.split(',').map((e) => e.trim())).toContain(encoding)
+          expect(res.body.length).toBeLessThan(asset.length / 10)
+        }
         if (!accept || target.encoding === 'decoded') expect(encoding).toBeUndefined()
       }
     })
@@ -298,8 +307,10 @@ export function describeConformance(target: ConformanceTarget): void {
       await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
       const closedPort = (closed.address() as AddressInfo).port
       await new Promise((r) => closed.close(r))
-      const unreachable = await target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: `http://127.0.0.1:${closedPort}` })
-      const slow = await target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_TIMEOUT: '300' })
+      const [unreachable, slow] = await Promise.all([
+        target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: `http://127.0.0.1:${closedPort}` }),
+        target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_TIMEOUT: '300' }),
+      ])
       try {
         const failed = await send({ target: '/__clerk/v1/client' }, unreachable)
         expect(failed.status).toBe(502)
