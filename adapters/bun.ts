@@ -30,7 +30,7 @@ interface BunServeOptions {
   port: number
   hostname: string
   idleTimeout: number
-  fetch(request: Request, server: BunServer): Promise<Response>
+  fetch(request: Request, server: BunServer): Response | Promise<Response>
 }
 declare const Bun: {
   readonly env: Record<string, string | undefined>

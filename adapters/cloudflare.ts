@@ -87,6 +87,7 @@ export interface CloudflareWorker {
  * answers `500 proxy_configuration_error` naming the variable.
  */
 const worker: CloudflareWorker = {
-  fetch: async (request, env, ctx) => app.fetch(request, env, ctx),
+  // Hono's own ExecutionContext type asks for more than the handler uses.
+  fetch: async (request, env, ctx) => app.fetch(request, env, ctx as Parameters<typeof app.fetch>[2]),
 }
 export default worker

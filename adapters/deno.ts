@@ -24,7 +24,8 @@ import { listenAddress, standaloneApp, startupFailure, startupNotice } from '../
 // Minimal local types for the Deno globals used here (no global augmentation: JSR rejects it).
 /** The part of Deno's `ServeHandlerInfo` the proxy uses. */
 export interface DenoServeInfo {
-  readonly remoteAddr: { readonly hostname: string; readonly port: number }
+  /** A TCP peer has a `hostname`; a Unix-socket or vsock peer has none. */
+  readonly remoteAddr: { readonly transport: string; readonly hostname?: string }
 }
 interface DenoHttpServer {
   readonly addr: { readonly hostname: string; readonly port: number }
