@@ -128,7 +128,13 @@ const schema = z.object({
   timeout: duration.optional(),
 })
 
-function readEnv(env: EnvSource | undefined, name: string): string | undefined {
+/**
+ * Reads one variable from an env source; empty values count as unset.
+ *
+ * @example
+ * readEnv(process.env, 'PORT')
+ */
+export function readEnv(env: EnvSource | undefined, name: string): string | undefined {
   if (!env) return undefined
   const value = typeof env === 'function' ? env(name) : env[name]
   return value === undefined || value === '' ? undefined : value

@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors.ts'
 import { serve } from '../node/server.ts'
 import { createLogger, type LogFormat } from '../node/log.ts'
 import { parseServeArguments, SERVE_USAGE, UsageError, type ServeArguments } from './args.ts'
+import { COMMANDS_USAGE, runSubcommand } from './commands.ts'
 
 /** The package version, read from the package manifest. */
 export function packageVersion(): string {
@@ -18,6 +19,9 @@ export function packageVersion(): string {
  * process.exitCode = await main(process.argv.slice(2))
  */
 export async function main(argv: readonly string[]): Promise<number | undefined> {
+  const subcommand = await runSubcommand(argv)
+  if (subcommand !== 'serve') return subcommand
+  if (argv[0] === 'serve') argv = argv.slice(1)
   let args: ServeArguments
   try {
     args = parseServeArguments(argv)
@@ -27,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     return 2
   }
   if (args.help) {
-    process.stdout.write(SERVE_USAGE)
+    process.stdout.write(SERVE_USAGE + COMMANDS_USAGE)
     return 0
   }
   if (args.version) {

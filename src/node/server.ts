@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { resolveConfig, type ProxyConfig } from '../config.ts'
+import { readEnv, resolveConfig, type ProxyConfig } from '../config.ts'
 import { ConfigurationError } from '../errors.ts'
 import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
 import { createLogger, loggablePath, type LogFormat, type Logger } from './log.ts'
@@ -140,12 +140,6 @@ function logAccess(logger: Logger, incoming: IncomingMessage, outgoing: ServerRe
     bytes: timing?.bytes ?? (length === undefined ? 0 : Number(length)),
     aborted: !outgoing.writableFinished,
   })
-}
-
-function readEnv(env: ClerkProxyOptions['env'], name: string): string | undefined {
-  if (!env) return undefined
-  const value = typeof env === 'function' ? env(name) : env[name]
-  return value === '' ? undefined : value
 }
 
 function numberFromEnv(env: ClerkProxyOptions['env'], name: string): number | undefined {

@@ -1,0 +1,94 @@
+import { describe, expect, test } from 'vitest'
+import { resolveConfig } from '../../src/config.ts'
+import { ConfigurationError } from '../../src/errors.ts'
+import { fapiUrlFromPublishableKey, frontendApiHost } from '../../src/fapi-url.ts'
+
+const secretKey = 'sk_live_abcdefABCDEF0123456789'
+const pk = (host: string, kind = 'live'): string => `pk_${kind}_${btoa(host + '$')}`
+
+function problemsOf(run: () => unknown): readonly string[] {
+  try {
+    run()
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError)
+    return (error as ConfigurationError).problems
+  }
+  throw new Error('expected a ConfigurationError')
+}
+
+describe('resolveConfig', () => {
+  test('requires CLERK_SECRET_KEY and names it', () => {
+    expect(problemsOf(() => resolveConfig({ env: {} }))).toEqual([expect.stringMatching(/^CLERK_SECRET_KEY is required/)])
+  })
+  test('names the option rather than the variable when the option is at fault', () => {
+    expect(problemsOf(() => resolveConfig({ secretKey: 'nope', env: {} }))[0]).toMatch(/^option secretKey must be a Clerk secret key/)
+  })
+  test('never prints the secret, even a malformed one', () => {
+    const bad = 'sk_live_has spaces and a secret tail 12345'
+    const problems = problemsOf(() => resolveConfig({ env: { CLERK_SECRET_KEY: bad } }))
+    expect(problems.join('\n')).not.toContain('secret tail')
+  })
+  test('reports every bad variable at once', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({ env: { CLERK_FAPI_URL: 'ftp://x', CLERK_PROXY_URL: 'not a url', TRUST_PROXY: 'true', CLERK_PROXY_TIMEOUT: '-5' } }),
+    )
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['CLERK_SECRET_KEY', 'CLERK_FAPI_URL', 'CLERK_PROXY_URL', 'TRUST_PROXY', 'CLERK_PROXY_TIMEOUT'])
+  })
+  test('refuses URLs with credentials, queries or fragments', () => {
+    for (const url of ['https://u:p@frontend-api.clerk.dev', 'https://frontend-api.clerk.dev?x=1', 'https://frontend-api.clerk.dev#x']) {
+      expect(problemsOf(() => resolveConfig({ secretKey, fapiUrl: url }))[0]).toMatch(/^option fapiUrl must not contain/)
+    }
+  })
+  test('defaults: production FAPI, /__clerk, no fixed proxy URL, no trust, 30 s', () => {
+    expect(resolveConfig({ secretKey })).toEqual({
+      secretKey,
+      fapiOrigin: 'https://frontend-api.clerk.dev',
+      fapiBasePath: '',
+      proxyUrl: undefined,
+      proxyPath: '/__clerk',
+      trustProxy: { kind: 'none' },
+      timeoutMs: 30_000,
+    })
+  })
+  test('takes the FAPI URL from the option, CLERK_FAPI_URL, CLERK_FAPI, then the publishable key', () => {
+    expect(resolveConfig({ secretKey, fapiUrl: 'http://127.0.0.1:9/base/', env: { CLERK_FAPI_URL: 'https://other' } })).toMatchObject({
+      fapiOrigin: 'http://127.0.0.1:9',
+      fapiBasePath: '/base',
+    })
+    expect(resolveConfig({ secretKey, env: { CLERK_FAPI: 'https://alias.example' } }).fapiOrigin).toBe('https://alias.example')
+    expect(resolveConfig({ secretKey, env: { CLERK_PUBLISHABLE_KEY: pk('clerk.x.accountsstage.dev') } }).fapiOrigin).toBe(
+      'https://frontend-api.clerkstage.dev',
+    )
+  })
+  test('takes the prefix from CLERK_PROXY_PATH, else the path of CLERK_PROXY_URL', () => {
+    expect(resolveConfig({ secretKey, env: { CLERK_PROXY_URL: 'https://app.example.com/auth/clerk/' } })).toMatchObject({
+      proxyUrl: 'https://app.example.com/auth/clerk',
+      proxyPath: '/auth/clerk',
+    })
+    expect(resolveConfig({ secretKey, env: { CLERK_PROXY_URL: 'https://app.example.com/x', CLERK_PROXY_PATH: '/y/' } }).proxyPath).toBe('/y')
+    expect(resolveConfig({ secretKey, proxyPath: '/' }).proxyPath).toBe('')
+    expect(problemsOf(() => resolveConfig({ secretKey, proxyPath: 'clerk' }))[0]).toMatch(/must start with "\/"/)
+    expect(problemsOf(() => resolveConfig({ secretKey, proxyPath: '/a/../b' }))[0]).toMatch(/\. or \.\. segments/)
+  })
+  test('reads timeouts in milliseconds or seconds', () => {
+    expect(resolveConfig({ secretKey, env: { CLERK_PROXY_TIMEOUT: '2.5s' } }).timeoutMs).toBe(2500)
+    expect(resolveConfig({ secretKey, timeout: 1200 }).timeoutMs).toBe(1200)
+  })
+  test('reads the environment through a lookup function too', () => {
+    expect(resolveConfig({ env: (name) => (name === 'CLERK_SECRET_KEY' ? secretKey : undefined) }).secretKey).toBe(secretKey)
+  })
+})
+
+describe('publishable keys', () => {
+  test('map to Clerk FAPI hosts as Clerk does', () => {
+    expect(fapiUrlFromPublishableKey(pk('clerk.example.com'))).toBe('https://frontend-api.clerk.dev')
+    expect(fapiUrlFromPublishableKey(pk('foo-bar-1.clerk.accounts.dev', 'test'))).toBe('https://frontend-api.clerk.dev')
+    expect(fapiUrlFromPublishableKey(pk('x.lclclerk.com'))).toBe('https://frontend-api.lclclerk.com')
+    expect(frontendApiHost(pk('clerk.example.com'))).toBe('clerk.example.com')
+  })
+  test('malformed keys are rejected', () => {
+    for (const bad of ['pk_live_', 'pk_prod_' + btoa('x$'), 'pk_live_' + btoa('no-dollar'), 'pk_live_' + btoa('evil/path$')]) {
+      expect(fapiUrlFromPublishableKey(bad), bad).toBeUndefined()
+    }
+  })
+})
