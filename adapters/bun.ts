@@ -16,7 +16,8 @@ import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
 import { resolveConfig, type ProxyConfig } from '../src/config.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
 import { onFirstUse } from '../src/platform.ts'
-import { listenAddress, standaloneApp, startupFailure, startupNotice } from '../src/standalone.ts'
+import type { LogFormat, Logger } from '../src/node/log.ts'
+import { listenAddress, standaloneApp, standaloneLogger, startupFailure, startupNotice } from '../src/standalone.ts'
 
 // Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
 /** The part of Bun's `Server` the proxy uses. */
@@ -62,6 +63,8 @@ export interface BunServeProxyOptions extends ClerkProxyOptions {
   host?: string
   /** Stop gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean
+  /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
+  log?: LogFormat | Logger
 }
 
 /** A running Bun proxy server. */
@@ -88,9 +91,11 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
   const env = options.env ?? Bun.env
   const config = resolveConfig({ ...options, env })
   const { port, hostname } = listenAddress(env, options)
+  const logger = typeof options.log === 'object' ? options.log : standaloneLogger(env, (line) => console.log(line), options.log)
   const app = standaloneApp(
     { ...options, env, transport: options.transport ?? bunTransport, peerAddress: options.peerAddress ?? bunPeerAddress },
     config,
+    logger,
   )
   const server = Bun.serve({
     port,

@@ -19,7 +19,8 @@ import type { Context } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
 import { resolveConfig, type ProxyConfig } from '../src/config.ts'
 import { onFirstUse } from '../src/platform.ts'
-import { listenAddress, standaloneApp, startupFailure, startupNotice } from '../src/standalone.ts'
+import type { LogFormat, Logger } from '../src/node/log.ts'
+import { listenAddress, standaloneApp, standaloneLogger, startupFailure, startupNotice } from '../src/standalone.ts'
 
 // Minimal local types for the Deno globals used here (no global augmentation: JSR rejects it).
 /** The part of Deno's `ServeHandlerInfo` the proxy uses. */
@@ -61,6 +62,8 @@ export interface DenoServeProxyOptions extends ClerkProxyOptions {
   host?: string
   /** Stop gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean
+  /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
+  log?: LogFormat | Logger
 }
 
 /** A running Deno proxy server. */
@@ -86,7 +89,8 @@ export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
   const env = options.env ?? denoEnv
   const config = resolveConfig({ ...options, env })
   const { port, hostname } = listenAddress(env, options)
-  const app = standaloneApp({ ...options, env, peerAddress: options.peerAddress ?? denoPeerAddress }, config)
+  const logger = typeof options.log === 'object' ? options.log : standaloneLogger(env, (line) => console.log(line), options.log)
+  const app = standaloneApp({ ...options, env, peerAddress: options.peerAddress ?? denoPeerAddress }, config, logger)
   const server = Deno.serve({ port, hostname, onListen: () => {} }, (request, info) => app.fetch(request, { info }))
   const stop = (): Promise<void> => server.shutdown()
   if (options.handleSignals ?? true) {
