@@ -2,8 +2,8 @@ import { Miniflare } from 'miniflare'
 import { describeConformance } from './conformance/suite.ts'
 import { bundle } from './support/bundle.ts'
 
-// The worker as wrangler would upload it: one ES module.
-const worker = bundle('cloudflare-worker.mjs', `export { default } from './adapters/cloudflare.ts'`, 'esm')
+// The worker a user copies (examples/cloudflare), as wrangler would upload it: one ES module.
+const worker = bundle('cloudflare-worker.mjs', `export { default } from './examples/cloudflare/src/index.ts'`, 'esm')
 
 /** The address Cloudflare reports for the test's client. */
 const CLIENT_IP = '203.0.113.50'

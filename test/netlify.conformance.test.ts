@@ -19,11 +19,11 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 // The emulator runs the `deno` on PATH: the pinned one from node_modules.
 process.env.PATH = `${root}node_modules/.bin:${process.env.PATH ?? ''}`
 
-// The function file as a user writes it (examples/netlify), bundled as Netlify's bundler would.
+// The function file a user copies (examples/netlify), bundled as Netlify's bundler would.
 const functionsDir = `${root}node_modules/.cache/conformance/netlify-edge-functions`
 const functionFile = bundle(
   'netlify-clerk-proxy.js',
-  `export { default, config } from './adapters/netlify.ts'`,
+  `export { default, config } from './examples/netlify/netlify/edge-functions/clerk-proxy.ts'`,
   'esm',
 ).then(({ code }) => {
   mkdirSync(functionsDir, { recursive: true })

@@ -2,10 +2,11 @@ import { EdgeRuntime, runServer } from 'edge-runtime'
 import { describeConformance } from './conformance/suite.ts'
 import { bundle } from './support/bundle.ts'
 
-// The handler as Vercel's Edge runtime runs it: one script, a fetch event per request.
+// The middleware a user copies (examples/vercel) as Vercel's Edge runtime runs it: one script,
+// a fetch event per request.
 const script = bundle(
   'vercel-edge.js',
-  `import handler from './adapters/vercel.ts'
+  `import handler from './examples/vercel/middleware.ts'
    addEventListener('fetch', (event) => event.respondWith(handler(event.request)))`,
   'iife',
 )

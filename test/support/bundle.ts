@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
- * Bundles `source` (TypeScript, imports relative to the project root) into one file under
- * `node_modules/.cache/conformance/` and returns its path and text.
+ * Bundles `source` (TypeScript, imports relative to the project root; `@fapi-proxy/clerk/<platform>`
+ * is this checkout's adapter) into one file under `node_modules/.cache/conformance/` and
+ * returns its path and text.
  *
  * @example
  * const { path } = await bundle('worker.mjs', "export { default } from './adapters/cloudflare.ts'", 'esm')
@@ -24,6 +25,10 @@ export async function bundle(name: string, source: string, format: 'iife' | 'esm
     mainFields: ['module', 'main'],
     conditions: ['worker', 'browser', 'import'],
     target: 'es2022',
+    // The examples import the package by name: point that at this checkout's source.
+    alias: Object.fromEntries(
+      ['bun', 'deno', 'vercel', 'netlify', 'cloudflare'].map((name) => [`@fapi-proxy/clerk/${name}`, `${root}adapters/${name}.ts`]),
+    ),
     write: false,
     logLevel: 'silent',
   })

@@ -14,7 +14,7 @@ export interface SpawnedServer extends RunningTarget {
 }
 
 /**
- * Spawns `command args` with exactly `env`, waits until it prints `listening on http://…`,
+ * Spawns `command args` with exactly `env`, waits until it prints `listening on http://…` (any case),
  * and rejects with its output (the configuration message) when it exits first.
  *
  * @example
@@ -38,15 +38,22 @@ export function spawnServer(command: string, args: readonly string[], env: Recor
       void stop()
       reject(new Error(`${command} did not start within ${timeoutMs} ms:\n${output()}`))
     }, timeoutMs)
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-      const match = /listening on (http:\/\/\S+)/.exec(stdout)
+    // Our servers print the address on stdout; `deno serve` prints it on stderr.
+    const onOutput = (): void => {
+      const match = /listening on (http:\/\/\S+)/i.exec(output())
       if (match) {
         clearTimeout(timer)
-        resolve({ baseUrl: match[1]!, pid: child.pid!, output, exited, stop })
+        resolve({ baseUrl: match[1]!.replace(/\/$/, ''), pid: child.pid!, output, exited, stop })
       }
+    }
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      onOutput()
     })
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      onOutput()
+    })
     child.once('error', (error) => {
       clearTimeout(timer)
       reject(error)
