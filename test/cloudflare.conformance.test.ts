@@ -1,4 +1,5 @@
 import { Miniflare } from 'miniflare'
+import { vi } from 'vitest'
 import { describeConformance } from './conformance/suite.ts'
 import { bundle } from './support/bundle.ts'
 
@@ -7,6 +8,9 @@ const worker = bundle('cloudflare-worker.mjs', `export { default } from './examp
 
 /** The address Cloudflare reports for the test's client. */
 const CLIENT_IP = '203.0.113.50'
+
+// Each request crosses an emulator (slow on a shared machine): more room than the default.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 })
 
 describeConformance({
   name: 'cloudflare-workers',

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import { vi } from 'vitest'
 import { describeConformance, type RunningTarget } from './conformance/suite.ts'
 import { bundle } from './support/bundle.ts'
 import { sendRaw } from './support/http-client.ts'
@@ -122,6 +123,9 @@ async function cdn(edge: EdgeFunctionsHandler, origin: string, req: IncomingMess
     res.end(String(error))
   }
 }
+
+// Each request crosses an emulator (slow on a shared machine): more room than the default.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 })
 
 describeConformance({
   name: 'netlify-edge',
