@@ -9,6 +9,7 @@ export type ProxyErrorCode =
 
 /** The body of every error the proxy makes itself: the shape Clerk's clients already parse. */
 export interface ClerkErrorBody {
+  /** One entry per error; the proxy always sends exactly one. */
   errors: { code: ProxyErrorCode; message: string; long_message: string }[]
 }
 
@@ -47,11 +48,19 @@ export function proxyErrorResponse(
 /**
  * Thrown when the configuration is missing or malformed. Its message names the variable or
  * option at fault and never contains the secret key.
+ *
+ * @example
+ * try {
+ *   resolveConfig({ env: {} })
+ * } catch (error) {
+ *   if (error instanceof ConfigurationError) console.error(error.problems) // ['CLERK_SECRET_KEY is required']
+ * }
  */
 export class ConfigurationError extends Error {
   /** Each problem found, e.g. `CLERK_SECRET_KEY is required`. */
   readonly problems: readonly string[]
 
+  /** Builds the error from the list of problems; the message lists them one a line. */
   constructor(problems: readonly string[]) {
     super(`Invalid Clerk proxy configuration:\n  - ${problems.join('\n  - ')}`)
     this.name = 'ConfigurationError'

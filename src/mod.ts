@@ -16,4 +16,5 @@ export { ConfigurationError, proxyErrorResponse, type ClerkErrorBody, type Proxy
 export { forwardWithFetch, type FetchTransport, type UpstreamRoute } from './forward-fetch.ts'
 export { parseTrustProxy, resolveClientIp, isTrustedPeer, type TrustProxy } from './client-ip.ts'
 export { fapiUrlFromPublishableKey, frontendApiHost, DEFAULT_FAPI_URL } from './fapi-url.ts'
-export { publicProxyUrl, rewriteLocation } from './public-url.ts'
+export { publicProxyUrl, rewriteLocation, type HeaderReader } from './public-url.ts'
+export type { AddressMatcher } from './ip.ts'

@@ -114,13 +114,23 @@ function clientHeaderRecord(upstream: NodeHeaders, shaping: ResponseShaping): No
   return out
 }
 
-/** Reads a request header from Node's parsed headers, joining repeats as fetch would. */
+/**
+ * Reads a request header from Node's parsed headers, joining repeats as fetch would.
+ *
+ * @example
+ * clerkProxy({ readHeader: readNodeHeader }) // inside a @hono/node-server app
+ */
 export function readNodeHeader(c: { env: unknown }, name: string): string | undefined {
   const value = (c.env as HttpBindings).incoming.headers[name]
   return Array.isArray(value) ? value.join(', ') : value
 }
 
-/** The socket address of the connecting peer. */
+/**
+ * The socket address of the connecting peer.
+ *
+ * @example
+ * clerkProxy({ peerAddress: nodePeerAddress }) // inside a @hono/node-server app
+ */
 export function nodePeerAddress(c: { env: unknown }): string | undefined {
   return (c.env as HttpBindings).incoming.socket.remoteAddress
 }

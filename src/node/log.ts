@@ -3,12 +3,15 @@ export type LogFormat = 'json' | 'pretty' | 'off'
 
 /** One access-log line. Deliberately no query string, headers or cookies: they carry tokens. */
 export interface AccessLogEntry {
+  /** The request method. */
   readonly method: string
   /** The request path without its query string. */
   readonly path: string
+  /** The status code sent to the client. */
   readonly status: number
   /** Milliseconds until Clerk's response headers arrived; absent when nothing went upstream. */
   readonly upstreamMs: number | undefined
+  /** Milliseconds from the request's arrival until the response ended. */
   readonly totalMs: number
   /** Response body bytes sent. */
   readonly bytes: number
@@ -18,8 +21,11 @@ export interface AccessLogEntry {
 
 /** Receives log lines; `write` defaults to standard output. */
 export interface Logger {
+  /** Called once per finished (or aborted) proxied request. */
   access(entry: AccessLogEntry): void
+  /** A notice such as "listening on …" or "shutting down". */
   info(message: string, fields?: Readonly<Record<string, string | number | boolean>>): void
+  /** A failure worth an operator's attention; never carries the secret key. */
   error(message: string, fields?: Readonly<Record<string, string | number | boolean>>): void
 }
 

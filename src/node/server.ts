@@ -26,10 +26,13 @@ export interface ServeOptions extends ClerkProxyOptions {
 
 /** A running proxy server. */
 export interface RunningServer {
+  /** The underlying `node:http` server. */
   readonly server: Server
   /** `http://host:port` the server listens on. */
   readonly url: string
+  /** The port actually bound (useful with `port: 0`). */
   readonly port: number
+  /** The validated configuration the server runs with. */
   readonly config: ProxyConfig
   /** Stops accepting, lets in-flight requests finish up to the bound, then closes the rest. */
   shutdown(timeoutMs?: number): Promise<void>
