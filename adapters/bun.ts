@@ -17,14 +17,20 @@ import { resolveConfig, type ProxyConfig } from '../src/config.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
 import { onFirstUse } from '../src/platform.ts'
 import type { LogFormat, Logger } from '../src/node/log.ts'
+
+export type { ClerkProxyOptions, FetchTransport, LogFormat, Logger, ProxyConfig }
 import { listenAddress, standaloneApp, standaloneLogger, startupFailure, startupNotice } from '../src/standalone.ts'
 
 // Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
 /** The part of Bun's `Server` the proxy uses. */
 export interface BunServer {
+  /** The port the server listens on. */
   readonly port?: number | undefined
+  /** The address the server listens on. */
   readonly hostname?: string | undefined
+  /** The address of the client that sent `request`. */
   requestIP(request: Request): { address: string } | null
+  /** Stops the server (gracefully unless told to close active connections). */
   stop(closeActiveConnections?: boolean): Promise<void>
 }
 interface BunServeOptions {
@@ -49,7 +55,12 @@ export const bunTransport: FetchTransport = {
   decodesBody: false,
 }
 
-/** The socket address of the client, from the `Bun.Server` passed to `fetch`. */
+/**
+ * The socket address of the client, from the `Bun.Server` passed to `fetch`.
+ *
+ * @example
+ * clerkProxy({ peerAddress: bunPeerAddress }) // app.fetch(request, { server })
+ */
 export function bunPeerAddress(c: Context): string | undefined {
   const server = (c.env as { server?: BunServer } | undefined)?.server
   return server?.requestIP(c.req.raw)?.address
@@ -71,8 +82,11 @@ export interface BunServeProxyOptions extends ClerkProxyOptions {
 export interface RunningBunServer {
   /** `http://host:port` the server listens on. */
   readonly url: string
+  /** The port it listens on. */
   readonly port: number
+  /** The validated configuration. */
   readonly config: ProxyConfig
+  /** Bun's server. */
   readonly server: BunServer
   /** Stops accepting connections and lets in-flight requests finish. */
   stop(): Promise<void>

@@ -25,12 +25,16 @@ import type { EnvSource, ProxyConfig } from '../src/config.ts'
 import { forwardWithFetch, type FetchTransport, type UpstreamRoute } from '../src/forward-fetch.ts'
 import { platformIpHeader } from '../src/platform.ts'
 
+export type { FetchTransport, ProxyConfig, UpstreamRoute }
+
 /** The worker's `env`: `CLERK_SECRET_KEY` and the other variables as bindings. */
 export type CloudflareEnv = Readonly<Record<string, unknown>>
 
 /** The part of the Workers `ExecutionContext` the handler passes on. */
 export interface CloudflareExecutionContext {
+  /** Keeps the worker alive until `promise` settles. */
   waitUntil(promise: Promise<unknown>): void
+  /** Lets the request through to the origin if the worker throws. */
   passThroughOnException(): void
 }
 
@@ -46,6 +50,9 @@ interface CloudflareRequestProperties {
 /**
  * Sends the upstream request with the client's own `Accept-Encoding`, so Clerk compresses only
  * in encodings the client accepts; the answer is passed on still encoded, labels intact.
+ *
+ * @example
+ * clerkProxy({ contextEnv: (c) => c.env, forward: cloudflareForwarder })
  */
 export function cloudflareForwarder(c: Context, route: UpstreamRoute, config: ProxyConfig): Promise<Response> {
   const request = c.req.raw
@@ -79,6 +86,7 @@ const app = clerkProxy({
 
 /** A Workers module handler. */
 export interface CloudflareWorker {
+  /** Answers one request with the worker's `env` and execution context. */
   fetch(request: Request, env: CloudflareEnv, ctx: CloudflareExecutionContext): Promise<Response>
 }
 

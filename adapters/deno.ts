@@ -20,6 +20,8 @@ import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
 import { resolveConfig, type ProxyConfig } from '../src/config.ts'
 import { onFirstUse } from '../src/platform.ts'
 import type { LogFormat, Logger } from '../src/node/log.ts'
+
+export type { ClerkProxyOptions, LogFormat, Logger, ProxyConfig }
 import { listenAddress, standaloneApp, standaloneLogger, startupFailure, startupNotice } from '../src/standalone.ts'
 
 // Minimal local types for the Deno globals used here (no global augmentation: JSR rejects it).
@@ -46,13 +48,25 @@ declare const Deno: {
   exit(code: number): never
 }
 
-/** The socket address of the client, from the `info` Deno passes to the handler. */
+/**
+ * The socket address of the client, from the `info` Deno passes to the handler.
+ *
+ * @example
+ * clerkProxy({ peerAddress: denoPeerAddress }) // app.fetch(request, { info })
+ */
 export function denoPeerAddress(c: Context): string | undefined {
   return (c.env as { info?: DenoServeInfo } | undefined)?.info?.remoteAddr.hostname
 }
 
-/** Reads a variable from `Deno.env` (needs `--allow-env`). */
-export const denoEnv = (name: string): string | undefined => Deno.env.get(name)
+/**
+ * Reads a variable from `Deno.env` (needs `--allow-env`).
+ *
+ * @example
+ * clerkProxy({ env: denoEnv })
+ */
+export function denoEnv(name: string): string | undefined {
+  return Deno.env.get(name)
+}
 
 /** Options for {@link serve}: the proxy options plus where to listen. */
 export interface DenoServeProxyOptions extends ClerkProxyOptions {
@@ -70,7 +84,9 @@ export interface DenoServeProxyOptions extends ClerkProxyOptions {
 export interface RunningDenoServer {
   /** `http://host:port` the server listens on. */
   readonly url: string
+  /** The port it listens on. */
   readonly port: number
+  /** The validated configuration. */
   readonly config: ProxyConfig
   /** Stops accepting connections and lets in-flight requests finish. */
   stop(): Promise<void>

@@ -43,6 +43,11 @@ const proxyForNetlify = onFirstUse(() => {
 /**
  * The Edge Function. The configuration is validated on the first request; a bad one answers
  * `500 proxy_configuration_error` naming the variable.
+ *
+ * @example
+ * // netlify/edge-functions/clerk-proxy.ts
+ * export { default } from '@fapi-proxy/clerk/netlify'
+ * export const config = { path: ['/__clerk', '/__clerk/*'] }
  */
 export default async function handler(request: Request, context: NetlifyContext): Promise<Response> {
   return proxyForNetlify().fetch(request, { context })

@@ -31,6 +31,11 @@ const proxyForVercel = onFirstUse(() =>
 /**
  * The Edge Function handler. The configuration is validated on the first request; a bad one
  * answers `500 proxy_configuration_error` naming the variable.
+ *
+ * @example
+ * // middleware.ts
+ * export { default } from '@fapi-proxy/clerk/vercel'
+ * export const config = { matcher: ['/__clerk', '/__clerk/:path*'] }
  */
 export default async function handler(request: Request): Promise<Response> {
   return proxyForVercel().fetch(request)
