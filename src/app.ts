@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { resolveClientIp } from './client-ip.ts'
 import { resolveConfig, type EnvSource, type ProxyConfig, type ProxyConfigOptions } from './config.ts'
 import { ConfigurationError, proxyErrorResponse } from './errors.ts'
@@ -30,6 +30,11 @@ export interface ClerkProxyOptions extends ProxyConfigOptions {
    * query reaches Clerk byte-for-byte (a parsed `request.url` re-encodes characters like `'`).
    */
   rawTarget?: (c: Context) => string | undefined
+  /**
+   * Replaces peer address + `TRUST_PROXY` resolution for platforms that expose only a
+   * forwarded chain, not the socket (Next.js): returns the end-user IP to send.
+   */
+  clientAddress?: (c: Context, config: ProxyConfig) => string | undefined
 }
 
 const METHODS_REFUSED: ReadonlySet<string> = new Set(['TRACE', 'TRACK', 'CONNECT'])
@@ -51,13 +56,23 @@ const defaultTransport: FetchTransport = {
  * export default { fetch: app.fetch }
  */
 export function clerkProxy(options: ClerkProxyOptions = {}): Hono {
+  return new Hono().use(clerkProxyHandler(options))
+}
+
+/**
+ * The proxy as one Hono middleware: answers `<prefix>/*` and calls `next()` for every other
+ * path, so it can run inside an existing app (see `@fapi-proxy/clerk/hono`).
+ *
+ * @example
+ * app.use(clerkProxyHandler({ env: process.env }))
+ */
+export function clerkProxyHandler(options: ClerkProxyOptions = {}): MiddlewareHandler {
   const configFor = configResolver(options)
   const forward = options.forward ?? fetchForwarder(options.transport ?? defaultTransport)
   const readHeader = options.readHeader ?? ((c: Context, name: string) => c.req.header(name))
   const peerAddress = options.peerAddress ?? (() => undefined)
 
-  const app = new Hono()
-  app.use(async (c, next) => {
+  return async (c, next) => {
     const resolved = configFor(c)
     const config = resolved instanceof ConfigurationError ? undefined : resolved
     const target = splitRequestUrl(c.req.url)
@@ -75,12 +90,14 @@ export function clerkProxy(options: ClerkProxyOptions = {}): Hono {
     const peer = peerAddress(c)
     const header: HeaderReader = (name) => readHeader(c, name)
     const proxyUrl = publicProxyUrl(config, target.origin, header, peer)
-    const clientIp =
-      config.trustProxy.kind === 'none' ? resolveClientIp(peer, undefined, config.trustProxy) : resolveClientIp(peer, header('x-forwarded-for'), config.trustProxy)
+    const clientIp = options.clientAddress
+      ? options.clientAddress(c, config)
+      : config.trustProxy.kind === 'none'
+        ? resolveClientIp(peer, undefined, config.trustProxy)
+        : resolveClientIp(peer, header('x-forwarded-for'), config.trustProxy)
     const query = rawQuery(options.rawTarget?.(c)) ?? target.query
     return forward(c, { url: upstreamUrl(config, rest, query), proxyUrl, clientIp }, config)
-  })
-  return app
+  }
 }
 
 function rawQuery(target: string | undefined): string | undefined {

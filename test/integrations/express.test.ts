@@ -1,0 +1,81 @@
+import express from 'express'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { clerkProxyMiddleware } from '../../adapters/express.ts'
+import type { NodeMiddleware } from '../../src/node/middleware.ts'
+import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
+import { describeIntegrationCases, SECRET, send } from './cases.ts'
+
+const PUBLIC_PROXY_URL = 'https://app.example.test/__clerk'
+
+let fapi: FapiStandIn
+let server: Server
+let baseUrl = ''
+let proxy: NodeMiddleware
+
+beforeAll(async () => {
+  fapi = await startFapiStandIn()
+  proxy = clerkProxyMiddleware({ env: { CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL } })
+  const app = express()
+  app.use(proxy)
+  app.use(express.json())
+  app.get('/', (_req, res) => void res.send('home page served by express'))
+  // Mounted under a path: the middleware still matches the full target.
+  const mounted = express.Router()
+  mounted.get('/ping', (_req, res) => void res.send('pong'))
+  app.use('/api', mounted)
+  server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  server?.closeAllConnections()
+  await new Promise((resolve) => server?.close(resolve))
+  await proxy?.close()
+  await fapi?.close()
+})
+
+describeIntegrationCases({
+  name: 'express middleware',
+  baseUrl: () => baseUrl,
+  fapi: () => fapi,
+  prefix: '/__clerk',
+  expectedProxyUrl: () => PUBLIC_PROXY_URL,
+  clientIp: '127.0.0.1',
+  spoofedForwardedFor: { send: '6.6.6.6', expect: '127.0.0.1' },
+  encoding: 'passthrough',
+  appRoute: { path: '/', contains: 'home page served by express' },
+})
+
+describe('express middleware specifics', () => {
+  test('routes mounted elsewhere keep working', async () => {
+    const res = await send(`${baseUrl}/api/ping`)
+    expect(res.body.toString()).toBe('pong')
+  })
+
+  test('a body parser mounted before the proxy is reported, not forwarded as an empty body', async () => {
+    const app = express()
+    app.use(express.raw({ type: '*/*' }))
+    const early = clerkProxyMiddleware({ env: { CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url } })
+    app.use(early)
+    const misordered = app.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => misordered.once('listening', () => resolve()))
+    try {
+      const url = `http://127.0.0.1:${(misordered.address() as AddressInfo).port}/__clerk/upload`
+      const res = await send(url, { method: 'POST', body: 'abc', headers: { 'content-type': 'text/plain' } })
+      expect(res.status).toBe(500)
+      expect(res.body.toString()).toContain('before body parsers')
+      expect(res.body.toString()).not.toContain(SECRET)
+    } finally {
+      misordered.closeAllConnections()
+      await new Promise((resolve) => misordered.close(resolve))
+      await early.close()
+    }
+  })
+
+  test('a missing secret key fails at startup, naming the variable', () => {
+    expect(() => clerkProxyMiddleware({ env: {} })).toThrow(/CLERK_SECRET_KEY/)
+  })
+})

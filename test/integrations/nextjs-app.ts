@@ -1,0 +1,88 @@
+/**
+ * Builds and serves the Next.js fixture in test/nextjs-app with the real `next` CLI.
+ * `next build` runs once per test run (the first caller builds, the others wait for it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { send } from './cases.ts'
+
+const APP_DIR = fileURLToPath(new URL('../nextjs-app', import.meta.url))
+const NEXT_BIN = fileURLToPath(new URL('../../node_modules/next/dist/bin/next', import.meta.url))
+
+/** A running `next start`. */
+export interface RunningNext {
+  readonly baseUrl: string
+  /** Everything the server printed, to check it never logs the secret. */
+  output(): string
+  stop(): Promise<void>
+}
+
+function runNext(args: string[], env: Record<string, string>, sink: { text: string }): ChildProcess {
+  const child = spawn(process.execPath, [NEXT_BIN, ...args], {
+    cwd: APP_DIR,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so stop() ends next and any worker it forks, and nothing else.
+    detached: true,
+  })
+  child.stdout?.on('data', (chunk: Buffer) => (sink.text += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (sink.text += chunk.toString()))
+  return child
+}
+
+let built: Promise<void> | undefined
+
+/** Runs `next build` for the fixture once per process. */
+export function buildNextApp(): Promise<void> {
+  return (built ??= (async () => {
+    const sink = { text: '' }
+    const child = runNext(['build'], {}, sink)
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    if (code !== 0) throw new Error(`next build failed (${code}):\n${sink.text}`)
+  })())
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as { port: number }).port
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+/**
+ * Starts `next start` on a free loopback port with exactly these environment variables and
+ * waits until the home page answers.
+ *
+ * @example
+ * const app = await startNextApp({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url })
+ */
+export async function startNextApp(env: Record<string, string>): Promise<RunningNext> {
+  await buildNextApp()
+  const port = await freePort()
+  const sink = { text: '' }
+  const child = runNext(['start', '-p', String(port), '-H', '127.0.0.1'], env, sink)
+  const baseUrl = `http://127.0.0.1:${port}`
+  const stop = async (): Promise<void> => {
+    if (child.pid === undefined || child.exitCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    process.kill(-child.pid, 'SIGTERM')
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
+    if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL')
+  }
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    try {
+      if ((await send(`${baseUrl}/`)).status === 200) break
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop()
+      throw new Error(`next start did not come up:\n${sink.text}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150))
+  }
+  return { baseUrl, output: () => sink.text, stop }
+}

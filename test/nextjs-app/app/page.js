@@ -1,0 +1,3 @@
+export default function Home() {
+  return <p>home page served by the app</p>
+}
