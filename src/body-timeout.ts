@@ -34,13 +34,10 @@ export function withIdleTimeout(
       async pull(controller) {
         waitingSince = Date.now()
         timer ??= setTimeout(check, timeoutMs)
-        let result: ReadableStreamReadResult<Uint8Array>
-        try {
-          result = await reader.read()
-        } catch (error) {
+        const result = await reader.read().catch((error: unknown) => {
           stop()
           throw error
-        }
+        })
         waitingSince = undefined
         if (result.done) {
           stop()
