@@ -4,6 +4,8 @@ import { resolveConfig, type EnvSource, type ProxyConfig, type ProxyConfigOption
 import { ConfigurationError, proxyErrorResponse } from './errors.ts'
 import { forwardWithFetch, type FetchTransport, type UpstreamRoute } from './forward-fetch.ts'
 import { publicProxyUrl, type HeaderReader } from './public-url.ts'
+import { refuseRequest } from './request-limits.ts'
+import { describeTransportError } from './upstream-error.ts'
 import { pathAfterPrefix, splitRequestUrl, upstreamUrl } from './upstream-url.ts'
 
 /** Sends a routed request upstream and returns the client's response. */
@@ -87,8 +89,10 @@ export function clerkProxyHandler(options: ClerkProxyOptions = {}): MiddlewareHa
       response.headers.set('allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS')
       return response
     }
-    const peer = peerAddress(c)
     const header: HeaderReader = (name) => readHeader(c, name)
+    const refused = refuseRequest(rest, header, config.maxBodyBytes)
+    if (refused) return refused
+    const peer = peerAddress(c)
     const proxyUrl = publicProxyUrl(config, target.origin, header, peer)
     const clientIp = options.clientAddress
       ? options.clientAddress(c, config)
@@ -96,8 +100,14 @@ export function clerkProxyHandler(options: ClerkProxyOptions = {}): MiddlewareHa
         ? resolveClientIp(peer, undefined, config.trustProxy)
         : resolveClientIp(peer, header('x-forwarded-for'), config.trustProxy)
     const query = rawQuery(options.rawTarget?.(c)) ?? target.query
-    return forward(c, { url: upstreamUrl(config, rest, query), proxyUrl, clientIp }, config)
+    // Anything thrown (a request the runtime cannot represent, a bug) answers in Clerk's shape;
+    // Hono's default handler would print the error, whose message can hold the URL and query.
+    return forward(c, { url: upstreamUrl(config, rest, query), proxyUrl, clientIp }, config).catch(internalErrorResponse)
   }
+}
+
+function internalErrorResponse(error: unknown): Response {
+  return proxyErrorResponse(500, 'proxy_request_failed', 'Internal proxy error', `The Clerk proxy failed: ${describeTransportError(error)}.`)
 }
 
 function rawQuery(target: string | undefined): string | undefined {
@@ -109,7 +119,7 @@ function rawQuery(target: string | undefined): string | undefined {
 }
 
 function fetchForwarder(transport: FetchTransport): Forwarder {
-  return (c, route, config) => forwardWithFetch(c.req.raw, route, config, transport)
+  return async (c, route, config) => forwardWithFetch(c.req.raw, route, config, transport)
 }
 
 /** Resolves the configuration once (or once per env object, for per-request platforms). */

@@ -4,6 +4,7 @@ import * as z from 'zod/mini'
 import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-ip.ts'
 import { ConfigurationError } from './errors.ts'
 import { DEFAULT_FAPI_URL, fapiUrlFromPublishableKey } from './fapi-url.ts'
+import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from './request-limits.ts'
 
 /** Where configuration values come from: a plain object (`process.env`) or a lookup function. */
 export type EnvSource = Readonly<Record<string, string | undefined>> | ((name: string) => string | undefined)
@@ -24,6 +25,11 @@ export interface ProxyConfigOptions {
   trustProxy?: string | number | readonly string[] | false
   /** Upstream timeout in milliseconds, or a duration like `"30s"` (`CLERK_PROXY_TIMEOUT`). */
   timeout?: number | string
+  /**
+   * Largest request body accepted, in bytes or as `"10mb"` (`CLERK_PROXY_MAX_BODY`, default
+   * 10 MiB, `0` for no limit). Larger bodies get `413` without being read.
+   */
+  maxBodySize?: number | string
   /** Where to read the environment from; defaults to nothing (options only). */
   env?: EnvSource
 }
@@ -44,6 +50,8 @@ export interface ProxyConfig {
   readonly trustProxy: TrustProxy
   /** Milliseconds an upstream request may take before the proxy answers 504. */
   readonly timeoutMs: number
+  /** Largest request body accepted, in bytes (`Infinity` when unlimited). */
+  readonly maxBodyBytes: number
 }
 
 /** Default upstream timeout: 30 seconds. */
@@ -58,6 +66,7 @@ const SETTINGS = {
   proxyPath: ['CLERK_PROXY_PATH'],
   trustProxy: ['TRUST_PROXY'],
   timeout: ['CLERK_PROXY_TIMEOUT'],
+  maxBodySize: ['CLERK_PROXY_MAX_BODY'],
 } as const satisfies Record<string, readonly string[]>
 
 type SettingName = keyof typeof SETTINGS
@@ -112,6 +121,15 @@ const duration = z.pipe(
   }),
 )
 
+const byteSize = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((value: number | string, ctx) => {
+    const bytes = parseByteSize(value)
+    if (bytes === undefined) return fail(ctx, value, 'must be a size in bytes (10485760) or with a unit (512kb, 10mb); 0 for no limit')
+    return bytes
+  }),
+)
+
 const schema = z.object({
   // The message never echoes the value: it is a secret.
   secretKey: z.string({ error: 'is required (your instance secret key, sk_live_…)' }).check(
@@ -140,6 +158,7 @@ const schema = z.object({
     ),
   ),
   timeout: z.optional(duration),
+  maxBodySize: z.optional(byteSize),
 })
 
 /**
@@ -201,6 +220,7 @@ export function resolveConfig(options: ProxyConfigOptions = {}): ProxyConfig {
     proxyPath: proxyPath === '/' ? '' : proxyPath,
     trustProxy: value.trustProxy ?? TRUST_NONE,
     timeoutMs: value.timeout ?? DEFAULT_TIMEOUT_MS,
+    maxBodyBytes: value.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
   })
 }
 

@@ -1,5 +1,7 @@
+import { withIdleTimeout } from './body-timeout.ts'
 import type { ProxyConfig } from './config.ts'
 import { upstreamRequestHeaders } from './headers.ts'
+import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
 import { clientResponseHeaders } from './response-headers.ts'
 import { upstreamFailureResponse, UpstreamTimeoutError } from './upstream-error.ts'
 
@@ -47,6 +49,9 @@ export async function forwardWithFetch(
 
   const method = request.method
   const hasBody = method !== 'GET' && method !== 'HEAD' && request.body !== null
+  let body: ReadableStream<Uint8Array> | null = hasBody ? request.body : null
+  // A declared Content-Length was checked up front; a body without one is counted as it streams.
+  if (body && !request.headers.has('content-length')) body = limitBodyStream(body, config.maxBodyBytes, (e) => controller.abort(e))
   const init: RequestInit & { duplex?: 'half' } = {
     method,
     headers: upstreamRequestHeaders(request.headers, {
@@ -54,7 +59,7 @@ export async function forwardWithFetch(
       secretKey: config.secretKey,
       clientIp: route.clientIp,
     }),
-    body: hasBody ? request.body : null,
+    body,
     redirect: 'manual',
     signal: controller.signal,
   }
@@ -66,6 +71,7 @@ export async function forwardWithFetch(
   } catch (error) {
     clientSignal.removeEventListener('abort', onClientAbort)
     const reason: unknown = controller.signal.reason
+    if (reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
     const failure = reason instanceof UpstreamTimeoutError ? 'timeout' : clientSignal.aborted ? 'client_aborted' : 'failed'
     return upstreamFailureResponse(failure, config.timeoutMs, error)
   } finally {
@@ -76,5 +82,7 @@ export async function forwardWithFetch(
     proxyUrl: route.proxyUrl,
     bodyDecoded: transport.decodesBody,
   })
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers })
+  // The head arrived in time; a body that then stalls for as long ends with a closed connection.
+  const responseBody = upstream.body && withIdleTimeout(upstream.body, config.timeoutMs, () => controller.abort(new UpstreamTimeoutError(config.timeoutMs)))
+  return new Response(responseBody, { status: upstream.status, statusText: upstream.statusText, headers })
 }

@@ -40,6 +40,16 @@ export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'x-original-forwarded-for',
 ])
 
+/**
+ * Whether a client request header must not be forwarded. A name spelled with `_` for `-`
+ * (`Clerk_Secret_Key`) is judged as the dashed name: CGI-style servers read both as the same
+ * variable, so it could stand in for a header the proxy owns.
+ */
+function isDroppedRequestHeader(name: string, extra: ReadonlySet<string> | undefined): boolean {
+  if (DROPPED_REQUEST_HEADERS.has(name) || extra?.has(name)) return true
+  return name.includes('_') && DROPPED_REQUEST_HEADERS.has(name.replaceAll('_', '-'))
+}
+
 /** Response headers never passed back to the client. */
 export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'clerk-secret-key'])
 
@@ -89,7 +99,7 @@ export function upstreamRequestHeaders(incoming: Headers, own: ProxyHeaders): He
   const extra = connectionTokens(incoming.get('connection'))
   const headers = new Headers()
   incoming.forEach((value, name) => {
-    if (DROPPED_REQUEST_HEADERS.has(name) || extra?.has(name)) return
+    if (isDroppedRequestHeader(name, extra)) return
     headers.append(name, value)
   })
   headers.set('clerk-proxy-url', own.proxyUrl)
@@ -114,7 +124,7 @@ export function upstreamRequestHeaderList(raw: readonly string[], own: ProxyHead
   }
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
-    if (DROPPED_REQUEST_HEADERS.has(name) || extra?.has(name)) continue
+    if (isDroppedRequestHeader(name, extra)) continue
     out.push(name, raw[i + 1]!)
   }
   out.push('clerk-proxy-url', own.proxyUrl, 'clerk-secret-key', own.secretKey)

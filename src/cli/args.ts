@@ -106,6 +106,10 @@ Required environment:
 
 Optional environment:
   CLERK_PUBLISHABLE_KEY   picks the Frontend API host when CLERK_FAPI_URL is not set
+  CLERK_PROXY_MAX_BODY    largest request body, bytes or 512kb/10mb; 0 = no limit (default 10mb)
+  CLERK_PROXY_HEADERS_TIMEOUT  time a client has to send its request headers (default 20s)
+  CLERK_PROXY_REQUEST_TIMEOUT  time a client has to send its whole request; 0 = none (default 120s)
+  CLERK_PROXY_SHUTDOWN_TIMEOUT time in-flight requests get after SIGTERM (default 10s)
 
 Examples:
   CLERK_SECRET_KEY=sk_live_… CLERK_PROXY_URL=https://app.example.com/__clerk clerk-proxy

@@ -1,9 +1,11 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Transform, type Readable } from 'node:stream'
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
 import type { Forwarder } from '../app.ts'
 import type { ProxyConfig } from '../config.ts'
 import { connectionTokens, upstreamRequestHeaderList } from '../headers.ts'
+import { BodyTooLargeError, payloadTooLargeResponse } from '../request-limits.ts'
 import { responseHeaderValue, type ResponseShaping } from '../response-headers.ts'
 import { upstreamFailureResponse } from '../upstream-error.ts'
 
@@ -54,16 +56,17 @@ export function nodeForwarder(): Forwarder & { close(): Promise<void> } {
       clientIp: route.clientIp,
     })
     return new Promise<Response>((resolve) => {
+      const relay = new ResponseRelay(outgoing as TimedResponse, { config, proxyUrl: route.proxyUrl, bodyDecoded: false }, resolve)
       poolFor(config.fapiOrigin).dispatch(
         {
           path: route.url.slice(config.fapiOrigin.length),
           method: incoming.method ?? 'GET',
           headers,
-          body: requestHasBody(incoming) ? incoming : null,
+          body: requestHasBody(incoming) ? limitedBody(incoming, config.maxBodyBytes, (error) => relay.abort(error)) : null,
           headersTimeout: config.timeoutMs,
           bodyTimeout: config.timeoutMs,
         },
-        new ResponseRelay(outgoing as TimedResponse, { config, proxyUrl: route.proxyUrl, bodyDecoded: false }, resolve),
+        relay,
       )
     })
   }
@@ -83,6 +86,27 @@ function requestHasBody(incoming: IncomingMessage): boolean {
 }
 
 /**
+ * The request body to stream upstream: as is, or (chunked, without a declared length) counted
+ * on the way so that more than `maxBodyBytes` stops the upload and calls `tooLarge`.
+ */
+function limitedBody(incoming: IncomingMessage, maxBodyBytes: number, tooLarge: (error: BodyTooLargeError) => void): Readable {
+  if (incoming.headers['transfer-encoding'] === undefined || maxBodyBytes === Infinity) return incoming
+  let seen = 0
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length
+      if (seen <= maxBodyBytes) return done(null, chunk)
+      const error = new BodyTooLargeError(maxBodyBytes)
+      incoming.unpipe(counter)
+      incoming.pause()
+      tooLarge(error)
+      done(error)
+    },
+  })
+  return incoming.pipe(counter)
+}
+
+/**
  * An undici dispatch handler that relays one upstream answer into Node's `ServerResponse`:
  * shaped headers once, then each chunk with back-pressure. It settles the forwarder's promise
  * with {@link ALREADY_SENT} once the headers are written, or with Clerk-shaped 502/504 when
@@ -90,7 +114,7 @@ function requestHasBody(incoming: IncomingMessage): boolean {
  */
 class ResponseRelay implements Dispatcher.DispatchHandler {
   private abortUpstream: ((reason: Error) => void) | undefined
-  private clientGone = false
+  private abortReason: Error | undefined
   private headersSent = false
   private countBytes = false
   // Hono answers HEAD by wrapping the route's Response in a new one, which @hono/node-server
@@ -106,15 +130,19 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   ) {
     this.headOnly = outgoing.req?.method === 'HEAD'
     outgoing.once('close', () => {
-      if (outgoing.writableFinished) return
-      this.clientGone = true
-      this.abortUpstream?.(new Error('client disconnected'))
+      if (!outgoing.writableFinished) this.abort(new Error('client disconnected'))
     })
+  }
+
+  /** Stops the upstream request (now, or as soon as undici hands over its abort). */
+  abort(reason: Error): void {
+    this.abortReason ??= reason
+    this.abortUpstream?.(reason)
   }
 
   onConnect(abort: (reason: Error) => void): void {
     this.abortUpstream = abort
-    if (this.clientGone) abort(new Error('client disconnected'))
+    if (this.abortReason) abort(this.abortReason)
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -152,6 +180,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       if (!this.outgoing.destroyed) this.outgoing.destroy()
       return
     }
+    const maxBodyBytes = this.shaping.config.maxBodyBytes
+    if (this.abortReason instanceof BodyTooLargeError || error instanceof BodyTooLargeError) return this.settle(payloadTooLargeResponse(maxBodyBytes))
     const timedOut = error instanceof undiciErrors.HeadersTimeoutError
     this.outgoing[UPSTREAM_TIMING] = { upstreamMs: performance.now() - this.started, bytes: 0 }
     this.settle(upstreamFailureResponse(timedOut ? 'timeout' : 'failed', this.shaping.config.timeoutMs, error))

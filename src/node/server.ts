@@ -1,10 +1,11 @@
-import { getRequestListener, type HttpBindings } from '@hono/node-server'
+import { getRequestListener, RequestError, type HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
 import { readEnv, resolveConfig, type ProxyConfig } from '../config.ts'
-import { ConfigurationError } from '../errors.ts'
+import { ConfigurationError, proxyErrorResponse } from '../errors.ts'
+import { refuseUnservableRequests } from './client-errors.ts'
 import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
 import { createLogger, loggablePath, type LogFormat, type Logger } from './log.ts'
 
@@ -16,12 +17,19 @@ export interface ServeOptions extends ClerkProxyOptions {
   host?: string
   /** Access log and notices: `pretty` (default), `json`, `off`, or your own {@link Logger}. */
   log?: LogFormat | Logger
-  /** How long in-flight requests may run after SIGTERM/SIGINT or `shutdown()` (default 10 s). */
+  /** How long in-flight requests may run after SIGTERM/SIGINT or `shutdown()` (`CLERK_PROXY_SHUTDOWN_TIMEOUT`, default 10 s). */
   shutdownTimeoutMs?: number
   /** Install SIGTERM/SIGINT handlers that shut down gracefully (default true). */
   handleSignals?: boolean
-  /** Seconds a client has to send its request headers (slow-loris guard, default 20 s). */
+  /** Milliseconds a client has to send its request headers (`CLERK_PROXY_HEADERS_TIMEOUT`, slow-loris guard, default 20 s). */
   headersTimeoutMs?: number
+  /**
+   * Milliseconds a client has to send its whole request, body included
+   * (`CLERK_PROXY_REQUEST_TIMEOUT`, default 120 s; 0 disables it). Slow bodies get `408`.
+   */
+  requestTimeoutMs?: number
+  /** Largest request line plus headers, in bytes (default 16 KiB, Node's); larger get `414`/`431`. */
+  maxHeaderSize?: number
 }
 
 /** A running proxy server. */
@@ -65,10 +73,20 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   app.route('/', proxy)
   app.notFound((c) => c.text('Not Found', 404))
 
-  const listener = getRequestListener(app.fetch)
+  const listener = getRequestListener(app.fetch, {
+    // Requests @hono/node-server cannot turn into a URL (bad Host, backslash in the path).
+    errorHandler: (error) =>
+      error instanceof RequestError
+        ? proxyErrorResponse(400, 'proxy_bad_request', 'Malformed request', 'The request target or Host header cannot be parsed.')
+        : proxyErrorResponse(500, 'proxy_request_failed', 'Internal proxy error'),
+  })
+  const maxHeaderSize = options.maxHeaderSize ?? 16 * 1024
+  const requestTimeout = options.requestTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_REQUEST_TIMEOUT') ?? 120_000
+  const headersTimeout = options.headersTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_HEADERS_TIMEOUT') ?? 20_000
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? 10_000
   let inFlight = 0
   let drained: (() => void) | undefined
-  const server = createServer((incoming, outgoing) => {
+  const handle = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     inFlight++
     const started = performance.now()
     outgoing.once('close', () => {
@@ -76,11 +94,26 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       if (--inFlight === 0) drained?.()
     })
     void listener(incoming, outgoing)
+  }
+  const server = createServer(
+    {
+      maxHeaderSize,
+      requestTimeout,
+      headersTimeout: requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout,
+      // Node checks the two timeouts on this interval (30 s by default): check often enough
+      // that a slow-loris client is cut off close to the configured time.
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, headersTimeout / 4)),
+      keepAliveTimeout: 5_000,
+    },
+    handle,
+  )
+  // Answer `Expect: 100-continue` only for bodies within the limit, so an oversized one is
+  // refused with 413 before the client sends a byte of it.
+  server.on('checkContinue', (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    if (!(Number(incoming.headers['content-length']) > config.maxBodyBytes)) outgoing.writeContinue()
+    handle(incoming, outgoing)
   })
-  server.headersTimeout = options.headersTimeoutMs ?? 20_000
-  // Uploads to Clerk are small, but a slow mobile client must not be cut off mid-body.
-  server.requestTimeout = 0
-  server.keepAliveTimeout = 5_000
+  refuseUnservableRequests(server, maxHeaderSize, (status, reason) => logger.info('refused malformed request', { status, reason }))
 
   const port = options.port ?? numberFromEnv(env, 'PORT') ?? 3000
   const host = options.host ?? readEnv(env, 'HOST') ?? '0.0.0.0'
@@ -95,7 +128,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
 
   let shuttingDown: Promise<void> | undefined
-  const shutdown = (timeoutMs = options.shutdownTimeoutMs ?? 10_000): Promise<void> =>
+  const shutdown = (timeoutMs = shutdownTimeoutMs): Promise<void> =>
     (shuttingDown ??= new Promise<void>((resolve) => {
       const finish = (): void => {
         clearTimeout(timer)
@@ -143,6 +176,14 @@ function logAccess(logger: Logger, incoming: IncomingMessage, outgoing: ServerRe
     bytes: timing?.bytes ?? (length === undefined ? 0 : Number(length)),
     aborted: !outgoing.writableFinished,
   })
+}
+
+function durationFromEnv(env: ClerkProxyOptions['env'], name: string): number | undefined {
+  const value = readEnv(env, name)
+  if (value === undefined) return undefined
+  const match = /^(\d+)\s*(ms|s)?$/.exec(value.trim())
+  if (!match) throw new ConfigurationError([`${name} must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`])
+  return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
 }
 
 function numberFromEnv(env: ClerkProxyOptions['env'], name: string): number | undefined {

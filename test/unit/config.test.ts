@@ -48,6 +48,7 @@ describe('resolveConfig', () => {
       proxyPath: '/__clerk',
       trustProxy: { kind: 'none' },
       timeoutMs: 30_000,
+      maxBodyBytes: 10 * 1024 * 1024,
     })
   })
   test('takes the FAPI URL from the option, CLERK_FAPI_URL, CLERK_FAPI, then the publishable key', () => {

@@ -1,0 +1,167 @@
+/**
+ * The Bun adapter. `bun run adapters/bun.ts` starts a standalone proxy server with the same
+ * environment as the `clerk-proxy` CLI (`PORT`, `HOST`, `CLERK_*`, `TRUST_PROXY`). The client
+ * IP is the socket peer (`server.requestIP`), and upstream bodies stay compressed
+ * (`fetch(…, { decompress: false })`), so assets cross the wire as Clerk sent them.
+ *
+ * @example
+ * // server.ts, run with: bun run server.ts
+ * import { serve } from '@fapi-proxy/clerk/bun'
+ * serve({ port: 3000, trustProxy: 1 })
+ *
+ * @module
+ */
+import type { Context } from 'hono'
+import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
+import { resolveConfig, type ProxyConfig } from '../src/config.ts'
+import type { FetchTransport } from '../src/forward-fetch.ts'
+import { onFirstUse } from '../src/platform.ts'
+import type { LogFormat, Logger } from '../src/node/log.ts'
+
+export type { ClerkProxyOptions, FetchTransport, LogFormat, Logger, ProxyConfig }
+import { listenAddress, standaloneApp, standaloneLogger, startupFailure, startupNotice } from '../src/standalone.ts'
+
+// Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
+/** The part of Bun's `Server` the proxy uses. */
+export interface BunServer {
+  /** The port the server listens on. */
+  readonly port?: number | undefined
+  /** The address the server listens on. */
+  readonly hostname?: string | undefined
+  /** The address of the client that sent `request`. */
+  requestIP(request: Request): { address: string } | null
+  /** Stops the server (gracefully unless told to close active connections). */
+  stop(closeActiveConnections?: boolean): Promise<void>
+}
+interface BunServeOptions {
+  port: number
+  hostname: string
+  idleTimeout: number
+  fetch(request: Request, server: BunServer): Response | Promise<Response>
+}
+declare const Bun: {
+  readonly env: Record<string, string | undefined>
+  serve(options: BunServeOptions): BunServer
+}
+declare const process: {
+  on(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void
+  off(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void
+  exit(code: number): never
+}
+
+/** Bun's fetch with `decompress: false`: compressed bodies reach the client as sent. */
+export const bunTransport: FetchTransport = {
+  fetch: (url, init) => fetch(url, { ...init, decompress: false } as RequestInit),
+  decodesBody: false,
+}
+
+/**
+ * The socket address of the client, from the `Bun.Server` passed to `fetch`.
+ *
+ * @example
+ * clerkProxy({ peerAddress: bunPeerAddress }) // app.fetch(request, { server })
+ */
+export function bunPeerAddress(c: Context): string | undefined {
+  const server = (c.env as { server?: BunServer } | undefined)?.server
+  return server?.requestIP(c.req.raw)?.address
+}
+
+/** Options for {@link serve}: the proxy options plus where to listen. */
+export interface BunServeProxyOptions extends ClerkProxyOptions {
+  /** Port to listen on (`PORT`, default 3000; 0 picks a free one). */
+  port?: number
+  /** Address to bind (`HOST`, default `0.0.0.0`). */
+  host?: string
+  /** Stop gracefully on SIGTERM/SIGINT (default true). */
+  handleSignals?: boolean
+  /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
+  log?: LogFormat | Logger
+}
+
+/** A running Bun proxy server. */
+export interface RunningBunServer {
+  /** `http://host:port` the server listens on. */
+  readonly url: string
+  /** The port it listens on. */
+  readonly port: number
+  /** The validated configuration. */
+  readonly config: ProxyConfig
+  /** Bun's server. */
+  readonly server: BunServer
+  /** Stops accepting connections and lets in-flight requests finish. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the proxy with `Bun.serve`. The configuration is validated first: a missing or bad
+ * value throws a `ConfigurationError` naming the variable. `GET /healthz` answers outside the
+ * prefix; other paths outside it answer 404.
+ *
+ * @example
+ * import { serve } from '@fapi-proxy/clerk/bun'
+ * const running = serve({ port: 0 }) // reads CLERK_SECRET_KEY etc. from Bun.env
+ */
+export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
+  const env = options.env ?? Bun.env
+  const config = resolveConfig({ ...options, env })
+  const { port, hostname } = listenAddress(env, options)
+  const logger = typeof options.log === 'object' ? options.log : standaloneLogger(env, (line) => console.log(line), options.log)
+  const app = standaloneApp(
+    { ...options, env, transport: options.transport ?? bunTransport, peerAddress: options.peerAddress ?? bunPeerAddress },
+    config,
+    logger,
+  )
+  const server = Bun.serve({
+    port,
+    hostname,
+    // Bun closes connections idle for 10 s by default: longer than that a request may wait for Clerk.
+    idleTimeout: Math.min(255, Math.ceil(config.timeoutMs / 1000) + 5),
+    fetch: (request, server) => app.fetch(request, { server }),
+  })
+  const stop = (): Promise<void> => server.stop()
+  if (options.handleSignals ?? true) {
+    const onSignal = (): void => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+      void stop().then(() => process.exit(0))
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  }
+  const shownHost = hostname.includes(':') ? `[${hostname}]` : hostname
+  const boundPort = server.port ?? port
+  return { url: `http://${shownHost}:${boundPort}`, port: boundPort, config, server, stop }
+}
+
+const proxyForBun = onFirstUse(() => clerkProxy({ env: Bun.env, transport: bunTransport, peerAddress: bunPeerAddress }))
+
+/** A Bun fetch handler: `(request, server)`. */
+export type BunFetchHandler = (request: Request, server: BunServer) => Promise<Response>
+
+const fetchHandler: BunFetchHandler = async (request, server) => proxyForBun().fetch(request, { server })
+
+/**
+ * `export default` this from your own entry to let Bun serve it (`bun run entry.ts` serves a
+ * default export's `fetch`); the environment is read on the first request, and a bad one
+ * answers `500 proxy_configuration_error`.
+ */
+const bunEntry: { readonly fetch: BunFetchHandler } = {
+  // When this file is itself the entry, the explicit server below runs instead: hide `fetch`
+  // so Bun does not start a second server from the default export.
+  get fetch(): BunFetchHandler {
+    return ((import.meta as { main?: boolean }).main ? undefined : fetchHandler) as BunFetchHandler
+  },
+}
+export default bunEntry
+
+if ((import.meta as { main?: boolean }).main) {
+  try {
+    const running = serve()
+    console.log(startupNotice(`bun`, running.url, running.config))
+  } catch (error) {
+    const message = startupFailure(error)
+    if (message === undefined) throw error
+    console.error(message)
+    process.exit(1)
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The Deno adapter. `deno run --allow-net --allow-env adapters/deno.ts` starts a standalone
+ * proxy server with the same environment as the `clerk-proxy` CLI (`PORT`, `HOST`, `CLERK_*`,
+ * `TRUST_PROXY`); the client IP is the socket peer (`info.remoteAddr`). The default export
+ * `{ fetch }` is the Deno Deploy / `deno serve` entrypoint.
+ *
+ * Deno's `fetch` always decodes compressed bodies, so the proxy drops `Content-Encoding` and
+ * `Content-Length` from such answers and the client gets the plain bytes: `Deno.serve` (2.9)
+ * does not compress a streamed proxy response again (the conformance run checks this); on
+ * Deno Deploy the platform's edge compresses for clients that accept it.
+ *
+ * @example
+ * // main.ts, for Deno Deploy or `deno serve --allow-net --allow-env main.ts`
+ * export { default } from '@fapi-proxy/clerk/deno'
+ *
+ * @module
+ */
+import type { Context } from 'hono'
+import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
+import { resolveConfig, type ProxyConfig } from '../src/config.ts'
+import { onFirstUse } from '../src/platform.ts'
+import type { LogFormat, Logger } from '../src/node/log.ts'
+
+export type { ClerkProxyOptions, LogFormat, Logger, ProxyConfig }
+import { listenAddress, standaloneApp, standaloneLogger, startupFailure, startupNotice } from '../src/standalone.ts'
+
+// Minimal local types for the Deno globals used here (no global augmentation: JSR rejects it).
+/** The part of Deno's `ServeHandlerInfo` the proxy uses. */
+export interface DenoServeInfo {
+  /** A TCP peer has a `hostname`; a Unix-socket or vsock peer has none. */
+  readonly remoteAddr: { readonly transport: string; readonly hostname?: string }
+}
+interface DenoHttpServer {
+  readonly addr: { readonly hostname: string; readonly port: number }
+  readonly finished: Promise<void>
+  shutdown(): Promise<void>
+}
+interface DenoServeOptions {
+  port: number
+  hostname: string
+  onListen?: (addr: { hostname: string; port: number }) => void
+}
+declare const Deno: {
+  readonly env: { get(name: string): string | undefined }
+  serve(options: DenoServeOptions, handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>): DenoHttpServer
+  addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
+  removeSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
+  exit(code: number): never
+}
+
+/**
+ * The socket address of the client, from the `info` Deno passes to the handler.
+ *
+ * @example
+ * clerkProxy({ peerAddress: denoPeerAddress }) // app.fetch(request, { info })
+ */
+export function denoPeerAddress(c: Context): string | undefined {
+  return (c.env as { info?: DenoServeInfo } | undefined)?.info?.remoteAddr.hostname
+}
+
+/**
+ * Reads a variable from `Deno.env` (needs `--allow-env`).
+ *
+ * @example
+ * clerkProxy({ env: denoEnv })
+ */
+export function denoEnv(name: string): string | undefined {
+  return Deno.env.get(name)
+}
+
+/** Options for {@link serve}: the proxy options plus where to listen. */
+export interface DenoServeProxyOptions extends ClerkProxyOptions {
+  /** Port to listen on (`PORT`, default 3000; 0 picks a free one). */
+  port?: number
+  /** Address to bind (`HOST`, default `0.0.0.0`). */
+  host?: string
+  /** Stop gracefully on SIGTERM/SIGINT (default true). */
+  handleSignals?: boolean
+  /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
+  log?: LogFormat | Logger
+}
+
+/** A running Deno proxy server. */
+export interface RunningDenoServer {
+  /** `http://host:port` the server listens on. */
+  readonly url: string
+  /** The port it listens on. */
+  readonly port: number
+  /** The validated configuration. */
+  readonly config: ProxyConfig
+  /** Stops accepting connections and lets in-flight requests finish. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the proxy with `Deno.serve`. The configuration is validated first: a missing or bad
+ * value throws a `ConfigurationError` naming the variable. `GET /healthz` answers outside the
+ * prefix; other paths outside it answer 404.
+ *
+ * @example
+ * import { serve } from '@fapi-proxy/clerk/deno'
+ * const running = serve({ port: 8000 }) // reads CLERK_SECRET_KEY etc. from Deno.env
+ */
+export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
+  const env = options.env ?? denoEnv
+  const config = resolveConfig({ ...options, env })
+  const { port, hostname } = listenAddress(env, options)
+  const logger = typeof options.log === 'object' ? options.log : standaloneLogger(env, (line) => console.log(line), options.log)
+  const app = standaloneApp({ ...options, env, peerAddress: options.peerAddress ?? denoPeerAddress }, config, logger)
+  const server = Deno.serve({ port, hostname, onListen: () => {} }, (request, info) => app.fetch(request, { info }))
+  const stop = (): Promise<void> => server.shutdown()
+  if (options.handleSignals ?? true) {
+    const onSignal = (): void => {
+      Deno.removeSignalListener('SIGTERM', onSignal)
+      Deno.removeSignalListener('SIGINT', onSignal)
+      void stop().then(() => Deno.exit(0))
+    }
+    Deno.addSignalListener('SIGTERM', onSignal)
+    Deno.addSignalListener('SIGINT', onSignal)
+  }
+  const shownHost = server.addr.hostname.includes(':') ? `[${server.addr.hostname}]` : server.addr.hostname
+  return { url: `http://${shownHost}:${server.addr.port}`, port: server.addr.port, config, stop }
+}
+
+const proxyForDeno = onFirstUse(() => clerkProxy({ env: denoEnv, peerAddress: denoPeerAddress }))
+
+/** A Deno fetch handler: `(request, info)`. */
+export type DenoFetchHandler = (request: Request, info: DenoServeInfo) => Promise<Response>
+
+const fetchHandler: DenoFetchHandler = async (request, info) => proxyForDeno().fetch(request, { info })
+
+/**
+ * The Deno Deploy / `deno serve` entrypoint: re-export it from your entry file. The
+ * environment is read on the first request; a bad one answers `500 proxy_configuration_error`.
+ */
+const denoEntry: { readonly fetch: DenoFetchHandler } = {
+  // When this file is itself the entry (`deno run adapters/deno.ts`), the explicit server
+  // below runs: hide `fetch` so Deno does not suggest `deno serve` for the default export.
+  get fetch(): DenoFetchHandler {
+    return ((import.meta as { main?: boolean }).main ? undefined : fetchHandler) as DenoFetchHandler
+  },
+}
+export default denoEntry
+
+if ((import.meta as { main?: boolean }).main) {
+  try {
+    const running = serve()
+    console.log(startupNotice('deno', running.url, running.config))
+  } catch (error) {
+    const message = startupFailure(error)
+    if (message === undefined) throw error
+    console.error(message)
+    Deno.exit(1)
+  }
+}

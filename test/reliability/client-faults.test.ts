@@ -1,0 +1,154 @@
+/**
+ * Client faults against the proxy in its own process: slow-loris heads and bodies cut off by
+ * the server timeouts, aborts mid-upload and mid-download passed on to Clerk, hundreds of
+ * clients vanishing mid-response without taking the server down, and every socket released
+ * afterwards (the process's open file descriptors return to where they started).
+ */
+import { readdirSync, readlinkSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
+
+/** What a process's descriptors point at, for a failure message. */
+function fdList(pid: number): string {
+  return readdirSync(`/proc/${pid}/fd`)
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`)
+      } catch {
+        return '?'
+      }
+    })
+    .join(' ')
+}
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFapiStandIn, type FapiStandIn, type RecordedRequest } from '../support/fapi-stand-in.ts'
+import { endpoint, jsonBody, rawRequest, type RawResponse } from './raw-http.ts'
+import { eventually, openFds, PROCESS_TARGETS, testSecret, type ProxyUnderTest } from './targets.ts'
+
+const HEADERS_TIMEOUT_MS = 1_000
+const REQUEST_TIMEOUT_MS = 2_000
+
+/** Opens a socket, writes `first`, then one byte of `drip` every `everyMs`, until closed. */
+function slowLoris(baseUrl: string, first: string, drip: string, everyMs: number, boundMs: number): Promise<RawResponse & { closedAfterMs: number }> {
+  const { host, port } = endpoint(baseUrl)
+  const started = performance.now()
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    const socket = connect({ host, port })
+    let i = 0
+    const timer = setInterval(() => socket.writable && socket.write(drip[i++ % drip.length]!), everyMs)
+    const bound = setTimeout(() => socket.destroy(), boundMs)
+    socket.on('connect', () => socket.write(first))
+    socket.on('data', (c) => chunks.push(c))
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      clearInterval(timer)
+      clearTimeout(bound)
+      const raw = Buffer.concat(chunks).toString('latin1')
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0)
+      const closedAfterMs = performance.now() - started
+      resolve({ status, headers: {}, body: Buffer.alloc(0), raw, interim: [], ms: closedAfterMs, timedOut: closedAfterMs >= boundMs, closedAfterMs })
+    })
+  })
+}
+
+/** Starts a request and destroys the socket once `afterBytes` of the response arrived. */
+function abortAfter(baseUrl: string, head: string, afterBytes: number, body = ''): Promise<number> {
+  const { host, port } = endpoint(baseUrl)
+  return new Promise((resolve) => {
+    let got = 0
+    const socket: Socket = connect({ host, port }, () => socket.write(`${head}\r\n\r\n${body}`))
+    socket.on('data', (c: Buffer) => {
+      got += c.length
+      if (got >= afterBytes) socket.destroy()
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => resolve(got))
+    setTimeout(() => socket.destroy(), 10_000)
+  })
+}
+
+for (const target of PROCESS_TARGETS) {
+  describe(`client faults (${target.name})`, () => {
+    let fapi: FapiStandIn
+    let proxy: ProxyUnderTest
+    let baselineFds = 0
+    let baselineList = ''
+    const secret = testSecret()
+
+    beforeAll(async () => {
+      fapi = await startFapiStandIn()
+      proxy = await target.start({
+        CLERK_SECRET_KEY: secret,
+        CLERK_FAPI_URL: fapi.url,
+        CLERK_PROXY_HEADERS_TIMEOUT: String(HEADERS_TIMEOUT_MS),
+        CLERK_PROXY_REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_MS),
+        CLERK_PROXY_LOG: 'off',
+      })
+      baselineFds = openFds(proxy.pid)
+      baselineList = fdList(proxy.pid)
+    })
+    afterAll(async () => {
+      await proxy?.stop()
+      await fapi?.close()
+    })
+
+    it('slow-loris head: cut off with 408 shortly after the headers timeout', async () => {
+      const result = await slowLoris(proxy.url, 'GET /__clerk/v1/client HTTP/1.1\r\nHost: x\r\n', 'X-Slow: aaaa\r\n', 100, 15_000)
+      expect(result.timedOut).toBe(false)
+      expect(result.status).toBe(408)
+      expect(result.closedAfterMs).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 100)
+    })
+
+    it('slow-loris body: cut off after the request timeout, and the upstream request aborted', async () => {
+      const before = fapi.requests.length
+      const result = await slowLoris(proxy.url, 'POST /__clerk/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n', 'a', 100, 15_000)
+      expect(result.timedOut).toBe(false)
+      expect([0, 408]).toContain(result.status)
+      expect(result.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100)
+      const uploads = (): RecordedRequest[] => fapi.requests.slice(before).filter((r) => r.url === '/upload')
+      const list = await eventually(uploads, (l) => l.length > 0 && l.every((r) => r.aborted))
+      expect(list.length).toBe(1)
+      expect(list[0]!.aborted).toBe(true)
+    })
+
+    it('abort mid-upload: the upstream request is aborted too', async () => {
+      const before = fapi.requests.length
+      await abortAfter(proxy.url, 'POST /__clerk/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000', 0, 'x'.repeat(100_000))
+      const list = await eventually(
+        () => fapi.requests.slice(before).filter((r) => r.url === '/upload'),
+        (l) => l.length > 0 && l.every((r) => r.aborted),
+      )
+      expect(list[0]?.aborted).toBe(true)
+      expect(list[0]!.bodyLength).toBeLessThan(1_000_000)
+    })
+
+    it('abort mid-download: the upstream response is aborted too', async () => {
+      const before = fapi.requests.length
+      const got = await abortAfter(proxy.url, 'GET /__clerk/download?bytes=50000000 HTTP/1.1\r\nHost: x', 200_000)
+      expect(got).toBeLessThan(50_000_000)
+      const list = await eventually(
+        () => fapi.requests.slice(before).filter((r) => r.url.startsWith('/download')),
+        (l) => l.length > 0 && l.every((r) => r.aborted),
+      )
+      expect(list[0]?.aborted).toBe(true)
+    })
+
+    it('300 clients disconnecting mid-response never take the server down', async () => {
+      const heads = ['GET /__clerk/download?bytes=5000000 HTTP/1.1\r\nHost: x', 'GET /__clerk/stream HTTP/1.1\r\nHost: x', 'GET /__clerk/npm/clerk.js HTTP/1.1\r\nHost: x\r\nConnection: close']
+      // /stream sends one chunk and holds the rest: those clients leave after its first bytes.
+      await Promise.all(Array.from({ length: 300 }, (_, i) => abortAfter(proxy.url, heads[i % 3]!, i % 3 === 1 ? 1 : 1 + (i % 7) * 3_000)))
+      fapi.release()
+      const response = await rawRequest(proxy.url, 'GET /__clerk/v1/environment HTTP/1.1\r\nHost: x\r\nConnection: close')
+      expect(response.status).toBe(200)
+      expect(jsonBody(response)).toMatchObject({ object: 'environment' })
+      expect(proxy.child?.exitCode).toBeNull()
+      expect(proxy.output()).not.toMatch(/ERR_INVALID_STATE|Uncaught|TypeError/)
+    })
+
+    it('every socket is released: open file descriptors return to the baseline', async () => {
+      // Idle upstream keep-alive connections close when the stand-in's 5 s keep-alive ends.
+      const fds = await eventually(() => openFds(proxy.pid), (n) => n <= baselineFds, 15_000)
+      expect(fds, `open at start: ${baselineList}\nopen now: ${fdList(proxy.pid)}`).toBeLessThanOrEqual(baselineFds)
+    }, 20_000)
+  })
+}
