@@ -34,6 +34,8 @@ function proxyEnv(ctx) {
     CLERK_FAPI_URL: `http://127.0.0.1:${ctx.upstreamPort}`,
     // The other contenders write no access log either.
     CLERK_PROXY_LOG: 'off',
+    // The memory test uploads 256 MiB; the default 10 MiB request limit would refuse it.
+    CLERK_PROXY_MAX_BODY: '0',
     NODE_ENV: 'production',
   }
 }
