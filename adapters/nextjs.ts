@@ -11,10 +11,11 @@
  */
 import type { Context, Hono } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
-import type { EnvSource } from '../src/config.ts'
 import { clientIpFromForwardedChain } from '../src/forwarded-chain.ts'
 import { TRUST_NONE } from '../src/client-ip.ts'
 import { normalizeIp } from '../src/ip.ts'
+import { readEnv, type EnvSource } from '../src/config.ts'
+import { nextEnv, onEdgeRuntime, withHostOrigin, withoutCatchAllParams } from '../src/nextjs-request.ts'
 
 /**
  * Where the end-user IP comes from:
@@ -64,28 +65,6 @@ export interface ProxyRouteHandlers {
 
 const PASS_HEADER = 'x-clerk-proxy-pass'
 
-/**
- * The environment Next.js gives at run time, with the names a Next.js app already has as
- * fallbacks: `NEXT_PUBLIC_CLERK_PROXY_URL` (absolute: the proxy URL; relative: the prefix) and
- * `NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY`.
- */
-function nextEnv(source: EnvSource | undefined): EnvSource {
-  const read = (name: string): string | undefined => {
-    if (source) return typeof source === 'function' ? source(name) : source[name]
-    const process = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    return process?.env?.[name]
-  }
-  return (name) => {
-    const own = read(name)
-    if (own !== undefined && own !== '') return own
-    const publicProxyUrl = read('NEXT_PUBLIC_CLERK_PROXY_URL')
-    if (name === 'CLERK_PROXY_URL' && publicProxyUrl && /^https?:\/\//i.test(publicProxyUrl)) return publicProxyUrl
-    if (name === 'CLERK_PROXY_PATH' && publicProxyUrl?.startsWith('/') && !read('CLERK_PROXY_URL')) return publicProxyUrl
-    if (name === 'CLERK_PUBLISHABLE_KEY') return read('NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY')
-    return own
-  }
-}
-
 function clientAddressFor(source: NextClientIpSource | undefined, env: EnvSource): NonNullable<ClerkProxyOptions['clientAddress']> {
   const chosen = source ?? (readEnv(env, 'VERCEL') === '1' ? 'vercel' : 'x-forwarded-for')
   if (typeof chosen === 'function') return (c) => chosen(c.req.raw)
@@ -96,46 +75,6 @@ function clientAddressFor(source: NextClientIpSource | undefined, env: EnvSource
     }
   }
   return (c, config) => clientIpFromForwardedChain(c.req.header('x-forwarded-for'), config.trustProxy)
-}
-
-function readEnv(env: EnvSource, name: string): string | undefined {
-  return typeof env === 'function' ? env(name) : env[name]
-}
-
-/**
- * The request target without the `name=segment` pairs Next.js's Edge runtime appends for a
- * catch-all route (it renames its internal `nxtP<name>` params): only trailing pairs that
- * repeat the path's own last segments, in order, are removed, so a client's query is kept.
- * Returns `undefined` (use the URL as is) when there are none.
- */
-function withoutCatchAllParams(url: string, name: string): string | undefined {
-  const queryAt = url.indexOf('?')
-  if (queryAt < 0) return undefined
-  const pairs = url.slice(queryAt + 1).split('&')
-  const segments = url.slice(url.indexOf('/', url.indexOf('//') + 2), queryAt).split('/')
-  let n = 0
-  while (n < pairs.length && n < segments.length) {
-    const pair = pairs[pairs.length - 1 - n]!
-    const segment = segments[segments.length - 1 - n]!
-    if (segment === '' || pair !== new URLSearchParams([[name, safeDecode(segment)]]).toString()) break
-    n++
-  }
-  if (n === 0) return undefined
-  const kept = pairs.slice(0, pairs.length - n)
-  return kept.length === 0 ? '/' : `/?${kept.join('&')}`
-}
-
-/** Next.js (and Vercel) define the global `EdgeRuntime` on the Edge runtime only. */
-function onEdgeRuntime(): boolean {
-  return typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === 'string'
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
 }
 
 /**
@@ -159,30 +98,6 @@ function lazyProxy(options: NextProxyOptions): (request: Request) => Promise<Res
     }
     return app.fetch(withHostOrigin(request))
   }
-}
-
-const HOST_PATTERN = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
-
-/**
- * `next start` builds `request.url` from the address it listens on (`http://localhost:3000`),
- * not from the request, so a public proxy URL derived from it would be wrong. As the Node
- * adapter does, the derived origin uses the `Host` header instead (only when no proxy URL is
- * configured does it matter; on Vercel both already agree).
- */
-function withHostOrigin(request: Request): Request {
-  const host = request.headers.get('host')
-  if (!host || !HOST_PATTERN.test(host)) return request
-  const url = request.url
-  const authorityStart = url.indexOf('//') + 2
-  let authorityEnd = url.indexOf('/', authorityStart)
-  if (authorityEnd < 0) authorityEnd = url.length
-  if (url.slice(authorityStart, authorityEnd).toLowerCase() === host.toLowerCase()) return request
-  const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers, signal: request.signal, redirect: 'manual' }
-  if (request.body !== null) {
-    init.body = request.body
-    init.duplex = 'half'
-  }
-  return new Request(url.slice(0, authorityStart) + host.toLowerCase() + url.slice(authorityEnd), init)
 }
 
 /**

@@ -4,7 +4,8 @@ import type { ProxyConfig } from './config.ts'
 /** Reads one request header (joined if repeated), or `undefined` when absent. */
 export type HeaderReader = (name: string) => string | undefined
 
-const HOST_PATTERN = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+/** A well-formed `host[:port]` (name or bracketed IPv6), as `Host`/`X-Forwarded-Host` must be. */
+export const HOST_PATTERN: RegExp = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
 
 /**
  * The public proxy URL for a request: `CLERK_PROXY_URL` when configured; otherwise the
