@@ -40,6 +40,12 @@ describe('forwardWithFetch bodies', () => {
       res.write('{"partial":')
       return true
     })
+    fapi.routes.push((req, res) => {
+      if (req.url !== '/small-reset') return false
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2000 })
+      res.write('{"partial":', () => res.socket?.destroy())
+      return true
+    })
   })
   afterAll(async () => fapi?.close())
 
@@ -59,6 +65,12 @@ describe('forwardWithFetch bodies', () => {
     const record = await fapi.waitFor((r) => r.url === '/small-stall')
     for (let i = 0; i < 100 && !record.aborted; i++) await new Promise((r) => setTimeout(r, 20))
     expect(record.aborted).toBe(true)
+  })
+
+  test('a small answer reset mid-body: 502 proxy_request_failed', async () => {
+    const response = await forward('/small-reset')
+    expect(response.status).toBe(502)
+    expect(await response.json()).toMatchObject({ errors: [{ code: 'proxy_request_failed' }] })
   })
 
   test('a large answer streams, and a stall after the head closes the body with an error', async () => {
