@@ -59,12 +59,11 @@ export function cloudflareForwarder(c: Context, route: UpstreamRoute, config: Pr
   const clientAccepts = (request as Request & { cf?: CloudflareRequestProperties }).cf?.clientAcceptEncoding
   const transport: FetchTransport = {
     fetch: (url, init) => {
-      if (clientAccepts !== undefined) {
-        const headers = init.headers as Headers
-        if (clientAccepts) headers.set('accept-encoding', clientAccepts)
-        else headers.delete('accept-encoding')
-      }
-      return fetch(url, init)
+      if (clientAccepts === undefined) return fetch(url, init)
+      const headers = new Headers(init.headers)
+      if (clientAccepts) headers.set('accept-encoding', clientAccepts)
+      else headers.delete('accept-encoding')
+      return fetch(url, { ...init, headers })
     },
     decodesBody: false,
   }

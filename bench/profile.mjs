@@ -1,6 +1,8 @@
 // `node bench/profile.mjs`: profiles ours on Node (`node --cpu-prof bin/clerk-proxy.js`) under
 // wrk load against the bench's nginx upstream and prints where the CPU time goes (self time by
-// function and by package). Settings: PROFILE_SECONDS (8), PROFILE_CONNECTIONS (32).
+// function and by package). Settings: PROFILE_SECONDS (8), PROFILE_CONNECTIONS (32),
+// PROFILE_RUNTIME=bun to profile ours on Bun instead (`bun --cpu-prof run adapters/bun.ts`,
+// PROFILE_ENTRY to name another entry file), written to bench/bun.cpuprofile.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -16,6 +18,13 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = dirname(here)
 const seconds = Number(process.env.PROFILE_SECONDS ?? 8)
 const connections = Number(process.env.PROFILE_CONNECTIONS ?? 32)
+const runtime = process.env.PROFILE_RUNTIME ?? 'node'
+
+/** The proxy command line under the profiler for the chosen runtime. */
+function profiledCommand(profDir) {
+  if (runtime === 'bun') return [join(root, 'node_modules/.bin/bun'), ['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'run', process.env.PROFILE_ENTRY ?? 'adapters/bun.ts']]
+  return [process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'bin/clerk-proxy.js']]
+}
 
 /** Self time per call frame and per package from a V8 .cpuprofile. */
 export function summarizeProfile(profile) {
@@ -48,10 +57,10 @@ async function main() {
   const upstreamPort = await freePort()
   const upstream = await startUpstreamNginx({ dir: join(work, 'upstream'), port: upstreamPort, wwwDir: join(work, 'www'), sinkPort: 1 })
   const port = await freePort()
-  const proxy = startProcess(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'bin/clerk-proxy.js'], {
+  const proxy = startProcess(...profiledCommand(profDir), {
     cwd: root,
     role: 'proxy',
-    env: { PORT: String(port), HOST: '127.0.0.1', CLERK_SECRET_KEY: SECRET_KEY, CLERK_PUBLISHABLE_KEY: PUBLISHABLE_KEY, CLERK_FAPI_URL: `http://127.0.0.1:${upstreamPort}`, CLERK_PROXY_LOG: 'off' },
+    env: { PORT: String(port), HOST: '127.0.0.1', CLERK_SECRET_KEY: SECRET_KEY, CLERK_PUBLISHABLE_KEY: PUBLISHABLE_KEY, CLERK_FAPI_URL: `http://127.0.0.1:${upstreamPort}`, CLERK_PROXY_LOG: 'off', CLERK_PROXY_MAX_BODY: '0' },
   })
   try {
     const url = `http://127.0.0.1:${port}/__clerk/v1/environment`
@@ -67,10 +76,10 @@ async function main() {
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))
   if (!file) throw new Error('no profile written')
   const raw = readFileSync(join(profDir, file), 'utf8')
-  const out = join(here, 'node.cpuprofile')
+  const out = join(here, `${runtime}.cpuprofile`)
   writeFileSync(out, raw)
   const summary = summarizeProfile(JSON.parse(raw))
-  process.stdout.write(`\nself time by package:\n${summary.byPackage.join('\n')}\n\nself time by function (top 30):\n${summary.byFunction.join('\n')}\n\nfull profile: bench/node.cpuprofile (open in Chrome DevTools)\n`)
+  process.stdout.write(`\nself time by package:\n${summary.byPackage.join('\n')}\n\nself time by function (top 30):\n${summary.byFunction.join('\n')}\n\nfull profile: bench/${runtime}.cpuprofile (open in Chrome DevTools)\n`)
   rmSync(work, { recursive: true, force: true })
 }
 

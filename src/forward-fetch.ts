@@ -1,13 +1,16 @@
 import { withIdleTimeout } from './body-timeout.ts'
 import type { ProxyConfig } from './config.ts'
-import { upstreamRequestHeaders } from './headers.ts'
+import { upstreamRequestHeaderPairs } from './headers.ts'
 import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
-import { clientResponseHeaders } from './response-headers.ts'
+import { clientResponseHeaderPairs } from './response-headers.ts'
 import { upstreamFailureResponse, UpstreamTimeoutError } from './upstream-error.ts'
 
 /** A `fetch`-compatible function, plus whether it decodes compressed bodies. */
 export interface FetchTransport {
-  /** The function that sends the request upstream; `globalThis.fetch` by default. */
+  /**
+   * The function that sends the request upstream; `globalThis.fetch` by default. `init.headers`
+   * is a list of `[name, value]` pairs (copy it into `new Headers()` to change it).
+   */
   readonly fetch: (url: string, init: RequestInit) => Promise<Response>
   /**
    * False when `fetch` hands back compressed bytes untouched (Bun with `decompress: false`);
@@ -30,6 +33,12 @@ export interface UpstreamRoute {
  * Forwards a Web `Request` to Clerk with `fetch` and shapes the answer for the client:
  * headers rewritten, body streamed both ways, redirects not followed, the client's
  * disconnect and the timeout both abort the upstream request.
+ *
+ * The timeout rule: the response head must arrive within `timeoutMs` (else 504). A small
+ * answer ({@link isSmallBody}: a declared length up to 64 KiB, nearly every Frontend API
+ * answer) must arrive whole within that same `timeoutMs`, else 504 too: it is read into one
+ * buffer, which the runtime sends without a per-chunk JS stream. Any other body streams, and
+ * a stall of `timeoutMs` between chunks (the upstream's, not a slow client's) closes it.
  *
  * @example
  * const response = await forwardWithFetch(request, route, config, { fetch, decodesBody: true })
@@ -54,7 +63,7 @@ export async function forwardWithFetch(
   if (body && !request.headers.has('content-length')) body = limitBodyStream(body, config.maxBodyBytes, (e) => controller.abort(e))
   const init: RequestInit & { duplex?: 'half' } = {
     method,
-    headers: upstreamRequestHeaders(request.headers, {
+    headers: upstreamRequestHeaderPairs(request.headers, {
       proxyUrl: route.proxyUrl,
       secretKey: config.secretKey,
       clientIp: route.clientIp,
@@ -65,24 +74,65 @@ export async function forwardWithFetch(
   }
   if (hasBody) init.duplex = 'half'
 
-  let upstream: Response
-  try {
-    upstream = await transport.fetch(route.url, init)
-  } catch (error) {
+  const fail = (error: unknown): Response => {
     clientSignal.removeEventListener('abort', onClientAbort)
+    clearTimeout(timer)
     const reason: unknown = controller.signal.reason
     if (reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
     const failure = reason instanceof UpstreamTimeoutError ? 'timeout' : clientSignal.aborted ? 'client_aborted' : 'failed'
     return upstreamFailureResponse(failure, config.timeoutMs, error)
-  } finally {
-    clearTimeout(timer)
   }
-  const headers = clientResponseHeaders(upstream.headers, {
+
+  let upstream: Response
+  try {
+    upstream = await transport.fetch(route.url, init)
+  } catch (error) {
+    return fail(error)
+  }
+  const headers = clientResponseHeaderPairs(upstream.headers, {
     config,
     proxyUrl: route.proxyUrl,
     bodyDecoded: transport.decodesBody,
   })
+  const answer = { status: upstream.status, statusText: upstream.statusText, headers }
+  if (upstream.body === null) {
+    clearTimeout(timer)
+    return new Response(null, answer)
+  }
+  if (method !== 'HEAD' && isSmallBody(upstream.headers, transport.decodesBody)) {
+    // Read whole under the timer still running since the request started: no stream to watch,
+    // and the runtime answers from one buffer (its fastest path).
+    try {
+      const bytes = await upstream.arrayBuffer()
+      clearTimeout(timer)
+      return new Response(bytes, answer)
+    } catch (error) {
+      return fail(error)
+    }
+  }
+  clearTimeout(timer)
   // The head arrived in time; a body that then stalls for as long ends with a closed connection.
-  const responseBody = upstream.body && withIdleTimeout(upstream.body, config.timeoutMs, () => controller.abort(new UpstreamTimeoutError(config.timeoutMs)))
-  return new Response(responseBody, { status: upstream.status, statusText: upstream.statusText, headers })
+  const watched = withIdleTimeout(upstream.body, config.timeoutMs, () => controller.abort(new UpstreamTimeoutError(config.timeoutMs)))
+  return new Response(watched, answer)
+}
+
+/**
+ * Upstream answers up to this many bytes, with a declared length, are read whole before the
+ * client's answer starts: almost every Frontend API answer is a JSON body of a few KiB.
+ */
+export const BUFFERED_BODY_LIMIT: number = 64 * 1024
+
+/**
+ * Whether an upstream body is small enough to read whole: a declared `Content-Length` of at
+ * most {@link BUFFERED_BODY_LIMIT} that counts the bytes the transport hands over (not a
+ * compressed length a decoding fetch will expand).
+ *
+ * @example
+ * isSmallBody(new Headers({ 'content-length': '2542' }), false) // true
+ */
+export function isSmallBody(headers: Headers, decodesBody: boolean): boolean {
+  const declared = headers.get('content-length')
+  if (declared === null || (decodesBody && headers.has('content-encoding'))) return false
+  const length = Number(declared)
+  return length >= 0 && length <= BUFFERED_BODY_LIMIT
 }
