@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createConnection, createServer } from 'node:net'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { serve as honoServe } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
@@ -58,6 +58,8 @@ export interface RuntimeRules {
    * as a chunked body with no terminating chunk.
    */
   readonly keepsContentLength?: boolean
+  /** Whether compressed upstream bodies reach the client decoded (Deno's fetch always decodes). */
+  readonly decodesCompressedBodies?: boolean
   /** Whether open descriptors other than sockets stay flat: Bun and Deno start threads (eventfd, epoll) under load. */
   readonly flatNonSocketFds?: boolean
   /**
@@ -240,6 +242,7 @@ export const denoServer: ProxyTarget = {
     upstreamPath: whatwgPath,
     unparseableHostStatus: 200,
     closesAfterRefusal: false,
+    decodesCompressedBodies: true,
     flatNonSocketFds: false,
     slowHead: 'no-timeout',
     requestTimeout: false,
@@ -255,6 +258,23 @@ export const UPSTREAM_FAULT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fe
 
 /** Targets for suites that need a separate process (signals, fd and RSS counts, logs). */
 export const PROCESS_TARGETS: readonly ProxyTarget[] = [nodeCli, bunServer, denoServer]
+
+/**
+ * Targets of the soak: the CLI in `npm test` (its short form); Bun and Deno too in the long
+ * form (`npm run soak`, which sets SOAK_STRICT), to keep `npm test` short.
+ */
+export const SOAK_TARGETS: readonly ProxyTarget[] = process.env['SOAK_STRICT'] ? [nodeCli, bunServer, denoServer] : [nodeCli]
+
+/** Open socket descriptors of a process (Linux /proc). */
+export function openSockets(pid: number): number {
+  let sockets = 0
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++
+    } catch {}
+  }
+  return sockets
+}
 
 /** Open file descriptors of a process (Linux /proc). */
 export function openFds(pid: number): number {
