@@ -336,6 +336,25 @@ for (const target of HOSTILE_INPUT_TARGETS) {
         expect((jsonBody(accepted) as { bodyLength: number }).bodyLength).toBe(7 * 8_192)
       })
 
+      it('with CLERK_PROXY_MAX_BODY=0 a declared 200 MiB body is not refused (the runtime\'s own limit, Bun\'s 128 MiB, is lifted): it streams to Clerk', async () => {
+        const unlimited = await target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PROXY_URL, CLERK_PROXY_MAX_BODY: '0', CLERK_PROXY_SHUTDOWN_TIMEOUT: '100' })
+        try {
+          const before = fapi.requests.length
+          let answer = ''
+          const response = rawRequest(unlimited.url, `POST /__clerk/upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${200 * 1024 * 1024}\r\nX-Test-Id: unlimited`, Buffer.alloc(256 * 1024, 97), {
+            timeoutMs: 10_000,
+            onSocket: (socket) => socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1'))),
+          })
+          const record = await eventually(() => fapi.requests.slice(before).find((r) => r.headers['x-test-id'] === 'unlimited'), (r) => r !== undefined && r.bodyLength > 0, 8_000)
+          expect(record?.url).toBe('/upload')
+          expect(answer).toBe('') // no early 413 from the runtime
+          await unlimited.stop()
+          await response
+        } finally {
+          await unlimited.stop()
+        }
+      })
+
       it('clerkProxy().fetch called directly counts chunked bodies too', async () => {
         const { clerkProxy } = await import('../../src/mod.ts')
         const app = clerkProxy({ secretKey: secret, fapiUrl: fapi.url, maxBodySize: '64kb' })

@@ -32,9 +32,9 @@ export interface ProxyUnderTest {
 export interface RuntimeRules {
   /**
    * The path the proxy's handler sees for a raw request target and `Host`. Node resolves it as
-   * WHATWG URL does (dot segments, `\\` as `/`, non-ASCII escaped); so does Bun, unless the
-   * `Host` is not a valid authority, when it hands the path over as sent; Deno always hands it
-   * over as sent.
+   * WHATWG URL does (dot segments, `\\` as `/`, non-ASCII escaped); so does Bun (reading the
+   * bytes as UTF-8), unless the `Host` is not a valid authority, when it hands the path over
+   * as sent; Deno always hands it over as sent.
    */
   readonly handlerPath?: (rawTarget: string, host: string) => string
   /**
@@ -223,7 +223,11 @@ const bunChild = childProcessTarget('bun adapters/bun.ts', `${ROOT}node_modules/
 export const bunServer: ProxyTarget = {
   ...bunChild,
   rules: {
-    handlerPath: (target, host) => (validAuthority(host) || /^https?:\/\//.test(target) ? whatwgPath(target) : rawPath(target)),
+    // Bun reads the target as UTF-8: a byte that is not (é sent as Latin-1) becomes U+FFFD.
+    handlerPath: (target, host) => {
+      const utf8 = target.replace(/[\u0080-\uffff]/g, '\uFFFD')
+      return validAuthority(host) ? whatwgPath(utf8) : rawPath(utf8)
+    },
     upstreamPath: (path) => whatwgPath(path).replace(/^\/{2,}/, '/').replaceAll('^', '%5E'),
     unparseableHostStatus: 404,
     keepsContentLength: false,
