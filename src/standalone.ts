@@ -163,7 +163,7 @@ export function startupNotice(runtime: string, url: string, config: ProxyConfig)
  */
 export function announceStart(runtime: string, url: string, config: ProxyConfig, env: EnvSource | undefined, logger: Logger, write: (line: string) => void): void {
   if (readEnv(env, 'CLERK_PROXY_LOG')?.trim() !== 'json') return write(startupNotice(runtime, url, config))
-  logger.info(`clerk-proxy (${runtime}) listening on ${url}`, {
+  logger.info(`clerk-proxy listening on ${url} (${runtime})`, {
     prefix: config.proxyPath || '/',
     fapi: config.fapiOrigin + config.fapiBasePath,
     proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',

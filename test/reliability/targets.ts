@@ -60,6 +60,13 @@ export interface RuntimeRules {
   readonly keepsContentLength?: boolean
   /** Whether compressed upstream bodies reach the client decoded (Deno's fetch always decodes). */
   readonly decodesCompressedBodies?: boolean
+  /**
+   * Upstream sockets that may stay open after 300 clients left mid-response (0 on Node and Bun).
+   * Deno, now and then, neither cancels a response body it stopped sending nor aborts the
+   * request's signal, so one upstream connection can stay parked on an unread body: an open
+   * gap, stated here so that any more than that fails.
+   */
+  readonly strayUpstreamSockets?: number
   /** Whether open descriptors other than sockets stay flat: Bun and Deno start threads (eventfd, epoll) under load. */
   readonly flatNonSocketFds?: boolean
   /**
@@ -247,6 +254,7 @@ export const denoServer: ProxyTarget = {
     unparseableHostStatus: 200,
     closesAfterRefusal: false,
     decodesCompressedBodies: true,
+    strayUpstreamSockets: 1,
     flatNonSocketFds: false,
     slowHead: 'no-timeout',
     requestTimeout: false,
