@@ -19,7 +19,16 @@ import { onFirstUse } from '../src/platform.ts'
 import type { LogFormat, Logger } from '../src/node/log.ts'
 
 export type { ClerkProxyOptions, FetchTransport, LogFormat, Logger, ProxyConfig }
-import { listenAddress, standaloneApp, standaloneLogger, startupFailure, startupNotice } from '../src/standalone.ts'
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  listenAddress,
+  readDuration,
+  standaloneApp,
+  standaloneLogger,
+  startupFailure,
+  announceStart,
+  stopOnSignals,
+} from '../src/standalone.ts'
 
 // Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
 /** The part of Bun's `Server` the proxy uses. */
@@ -37,6 +46,7 @@ interface BunServeOptions {
   port: number
   hostname: string
   idleTimeout: number
+  maxRequestBodySize: number
   fetch(request: Request, server: BunServer): Response | Promise<Response>
 }
 declare const Bun: {
@@ -44,8 +54,7 @@ declare const Bun: {
   serve(options: BunServeOptions): BunServer
 }
 declare const process: {
-  on(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void
-  off(signal: 'SIGTERM' | 'SIGINT', listener: () => void): void
+  on(signal: 'SIGTERM' | 'SIGINT', listener: (signal: string) => void): void
   exit(code: number): never
 }
 
@@ -72,8 +81,10 @@ export interface BunServeProxyOptions extends ClerkProxyOptions {
   port?: number
   /** Address to bind (`HOST`, default `0.0.0.0`). */
   host?: string
-  /** Stop gracefully on SIGTERM/SIGINT (default true). */
+  /** Stop gracefully on SIGTERM/SIGINT (default true); a second signal exits at once. */
   handleSignals?: boolean
+  /** How long in-flight requests may run after SIGTERM/SIGINT (`CLERK_PROXY_SHUTDOWN_TIMEOUT`, default 10 s). */
+  shutdownTimeoutMs?: number
   /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
   log?: LogFormat | Logger
 }
@@ -86,6 +97,8 @@ export interface RunningBunServer {
   readonly port: number
   /** The validated configuration. */
   readonly config: ProxyConfig
+  /** The logger the server writes to (access lines, notices). */
+  readonly logger: Logger
   /** Bun's server. */
   readonly server: BunServer
   /** Stops accepting connections and lets in-flight requests finish. */
@@ -110,27 +123,42 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
     { ...options, env, transport: options.transport ?? bunTransport, peerAddress: options.peerAddress ?? bunPeerAddress },
     config,
     logger,
+    // Bun prints a body stream's error with the source line around it; `undefined` it prints
+    // as nothing, so the proxy logs the (query-free) line itself.
+    (message, fields) => void logger.error(message, fields),
   )
   const server = Bun.serve({
     port,
     hostname,
     // Bun closes connections idle for 10 s by default: longer than that a request may wait for Clerk.
     idleTimeout: Math.min(255, Math.ceil(config.timeoutMs / 1000) + 5),
+    // Bun answers a declared Content-Length over its own limit (128 MiB by default) with a bare
+    // 413 before the proxy sees the request, and cuts longer streamed uploads off. The proxy
+    // enforces CLERK_PROXY_MAX_BODY itself (413 in Clerk's shape, chunked bodies counted), so
+    // Bun's own limit is lifted out of the way.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (request, server) => app.fetch(request, { server }),
   })
   const stop = (): Promise<void> => server.stop()
   if (options.handleSignals ?? true) {
-    const onSignal = (): void => {
-      process.off('SIGTERM', onSignal)
-      process.off('SIGINT', onSignal)
-      void stop().then(() => process.exit(0))
-    }
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
+    const timeoutMs = options.shutdownTimeoutMs ?? readDuration(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
+    stopOnSignals(
+      {
+        on: (listener) => {
+          process.on('SIGTERM', listener)
+          process.on('SIGINT', listener)
+        },
+        drain: stop,
+        closeAll: () => void server.stop(true),
+        exit: (code) => process.exit(code),
+      },
+      timeoutMs,
+      logger,
+    )
   }
   const shownHost = hostname.includes(':') ? `[${hostname}]` : hostname
   const boundPort = server.port ?? port
-  return { url: `http://${shownHost}:${boundPort}`, port: boundPort, config, server, stop }
+  return { url: `http://${shownHost}:${boundPort}`, port: boundPort, config, logger, server, stop }
 }
 
 const proxyForBun = onFirstUse(() => clerkProxy({ env: Bun.env, transport: bunTransport, peerAddress: bunPeerAddress }))
@@ -157,7 +185,7 @@ export default bunEntry
 if ((import.meta as { main?: boolean }).main) {
   try {
     const running = serve()
-    console.log(startupNotice(`bun`, running.url, running.config))
+    announceStart('bun', running.url, running.config, Bun.env, running.logger, (line) => console.log(line))
   } catch (error) {
     const message = startupFailure(error)
     if (message === undefined) throw error

@@ -17,12 +17,21 @@
  */
 import type { Context } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
-import { resolveConfig, type ProxyConfig } from '../src/config.ts'
+import { readEnv, resolveConfig, type ProxyConfig } from '../src/config.ts'
 import { onFirstUse } from '../src/platform.ts'
-import type { LogFormat, Logger } from '../src/node/log.ts'
+import { createLogger, type LogFormat, type Logger } from '../src/node/log.ts'
 
 export type { ClerkProxyOptions, LogFormat, Logger, ProxyConfig }
-import { listenAddress, standaloneApp, standaloneLogger, startupFailure, startupNotice } from '../src/standalone.ts'
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  listenAddress,
+  readDuration,
+  standaloneApp,
+  standaloneLogger,
+  startupFailure,
+  announceStart,
+  stopOnSignals,
+} from '../src/standalone.ts'
 
 // Minimal local types for the Deno globals used here (no global augmentation: JSR rejects it).
 /** The part of Deno's `ServeHandlerInfo` the proxy uses. */
@@ -44,7 +53,6 @@ declare const Deno: {
   readonly env: { get(name: string): string | undefined }
   serve(options: DenoServeOptions, handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>): DenoHttpServer
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
-  removeSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
   exit(code: number): never
 }
 
@@ -56,6 +64,27 @@ declare const Deno: {
  */
 export function denoPeerAddress(c: Context): string | undefined {
   return (c.env as { info?: DenoServeInfo } | undefined)?.info?.remoteAddr.hostname
+}
+
+/**
+ * Drops a `Connection` header from a response: Deno's server decides itself whether a
+ * connection closes (it adds `connection: close` when it will, e.g. with a request body left
+ * unread), so the proxy's own would be sent a second time.
+ *
+ * @example
+ * Deno.serve(async (request) => withoutConnectionHeader(await app.fetch(request)))
+ */
+export function withoutConnectionHeader(response: Response): Response {
+  if (!response.headers.has('connection')) return response
+  try {
+    response.headers.delete('connection')
+    return response
+  } catch {
+    // Immutable headers (a fetch() response): copy them.
+    const headers = new Headers(response.headers)
+    headers.delete('connection')
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  }
 }
 
 /**
@@ -74,8 +103,10 @@ export interface DenoServeProxyOptions extends ClerkProxyOptions {
   port?: number
   /** Address to bind (`HOST`, default `0.0.0.0`). */
   host?: string
-  /** Stop gracefully on SIGTERM/SIGINT (default true). */
+  /** Stop gracefully on SIGTERM/SIGINT (default true); a second signal exits at once. */
   handleSignals?: boolean
+  /** How long in-flight requests may run after SIGTERM/SIGINT (`CLERK_PROXY_SHUTDOWN_TIMEOUT`, default 10 s). */
+  shutdownTimeoutMs?: number
   /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
   log?: LogFormat | Logger
 }
@@ -88,6 +119,8 @@ export interface RunningDenoServer {
   readonly port: number
   /** The validated configuration. */
   readonly config: ProxyConfig
+  /** The logger the server writes to (access lines, notices). */
+  readonly logger: Logger
   /** Stops accepting connections and lets in-flight requests finish. */
   stop(): Promise<void>
 }
@@ -106,20 +139,35 @@ export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
   const config = resolveConfig({ ...options, env })
   const { port, hostname } = listenAddress(env, options)
   const logger = typeof options.log === 'object' ? options.log : standaloneLogger(env, (line) => console.log(line), options.log)
-  const app = standaloneApp({ ...options, env, peerAddress: options.peerAddress ?? denoPeerAddress }, config, logger)
-  const server = Deno.serve({ port, hostname, onListen: () => {} }, (request, info) => app.fetch(request, { info }))
+  // Deno prints a body stream's error reason; a string it prints as is, so the reason is the
+  // log line itself (in the configured format, with no query string).
+  const format = typeof options.log === 'string' ? options.log : readEnv(env, 'CLERK_PROXY_LOG')?.trim()
+  const bodyError = (message: string, fields: Readonly<Record<string, string>>): string => {
+    let line = ''
+    if (format !== 'off') createLogger(format === 'json' ? 'json' : 'pretty', (text) => (line = text)).error(message, fields)
+    return line
+  }
+  const app = standaloneApp({ ...options, env, peerAddress: options.peerAddress ?? denoPeerAddress }, config, logger, bodyError)
+  const server = Deno.serve({ port, hostname, onListen: () => {} }, async (request, info) => withoutConnectionHeader(await app.fetch(request, { info })))
   const stop = (): Promise<void> => server.shutdown()
   if (options.handleSignals ?? true) {
-    const onSignal = (): void => {
-      Deno.removeSignalListener('SIGTERM', onSignal)
-      Deno.removeSignalListener('SIGINT', onSignal)
-      void stop().then(() => Deno.exit(0))
-    }
-    Deno.addSignalListener('SIGTERM', onSignal)
-    Deno.addSignalListener('SIGINT', onSignal)
+    const timeoutMs = options.shutdownTimeoutMs ?? readDuration(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
+    stopOnSignals(
+      {
+        on: (listener) => {
+          Deno.addSignalListener('SIGTERM', () => listener('SIGTERM'))
+          Deno.addSignalListener('SIGINT', () => listener('SIGINT'))
+        },
+        // Deno has no "close every connection": at the bound the process exits, which does.
+        drain: stop,
+        exit: (code) => Deno.exit(code),
+      },
+      timeoutMs,
+      logger,
+    )
   }
   const shownHost = server.addr.hostname.includes(':') ? `[${server.addr.hostname}]` : server.addr.hostname
-  return { url: `http://${shownHost}:${server.addr.port}`, port: server.addr.port, config, stop }
+  return { url: `http://${shownHost}:${server.addr.port}`, port: server.addr.port, config, logger, stop }
 }
 
 const proxyForDeno = onFirstUse(() => clerkProxy({ env: denoEnv, peerAddress: denoPeerAddress }))
@@ -127,7 +175,7 @@ const proxyForDeno = onFirstUse(() => clerkProxy({ env: denoEnv, peerAddress: de
 /** A Deno fetch handler: `(request, info)`. */
 export type DenoFetchHandler = (request: Request, info: DenoServeInfo) => Promise<Response>
 
-const fetchHandler: DenoFetchHandler = async (request, info) => proxyForDeno().fetch(request, { info })
+const fetchHandler: DenoFetchHandler = async (request, info) => withoutConnectionHeader(await proxyForDeno().fetch(request, { info }))
 
 /**
  * The Deno Deploy / `deno serve` entrypoint: re-export it from your entry file. The
@@ -145,7 +193,7 @@ export default denoEntry
 if ((import.meta as { main?: boolean }).main) {
   try {
     const running = serve()
-    console.log(startupNotice('deno', running.url, running.config))
+    announceStart('deno', running.url, running.config, denoEnv, running.logger, (line) => console.log(line))
   } catch (error) {
     const message = startupFailure(error)
     if (message === undefined) throw error

@@ -58,20 +58,83 @@ export function standaloneLogger(env: EnvSource | undefined, write: (line: strin
 /**
  * The app a standalone server runs: `GET /healthz` (outside the prefix), the proxy, and a
  * plain 404 for every other path; one access-log line per request when the body has been
- * sent (or the client went away).
+ * sent (or the client went away). A response body that breaks off errors with a message that
+ * holds no URL (runtimes print such errors).
  *
  * @example
  * const app = standaloneApp({ env, peerAddress }, resolveConfig({ env }), logger)
  * Bun.serve({ fetch: (request, server) => app.fetch(request, { server }) })
  */
-export function standaloneApp(options: ClerkProxyOptions, config: ProxyConfig, logger?: Logger): Hono {
+export function standaloneApp(options: ClerkProxyOptions, config: ProxyConfig, logger?: Logger, bodyError: BodyErrorReason = defaultBodyError): Hono {
   const app = new Hono()
-  if (logger) app.use(accessLog(logger))
+  app.use(accessLog(logger, bodyError))
   if (config.proxyPath !== '') app.get('/healthz', (c) => c.json({ status: 'ok' }))
   // The handler itself, not a mounted sub-app: one dispatch less per request.
   app.use(clerkProxyHandler(options))
   app.notFound((c) => c.text('Not Found', 404))
   return app
+}
+
+/** Default bound on in-flight requests after SIGTERM/SIGINT (`CLERK_PROXY_SHUTDOWN_TIMEOUT`). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
+
+/**
+ * A duration variable: milliseconds (`20000`) or seconds (`20s`); `undefined` when unset.
+ * Throws a {@link ConfigurationError} naming the variable for anything else.
+ *
+ * @example
+ * readDuration({ CLERK_PROXY_SHUTDOWN_TIMEOUT: '5s' }, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') // 5000
+ */
+export function readDuration(env: EnvSource | undefined, name: string): number | undefined {
+  const value = readEnv(env, name)
+  if (value === undefined) return undefined
+  const match = /^(\d+)\s*(ms|s)?$/.exec(value.trim())
+  if (!match) throw new ConfigurationError([`${name} must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`])
+  return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
+}
+
+/** What {@link stopOnSignals} needs from a runtime. */
+export interface SignalHooks {
+  /** Subscribes to SIGTERM and SIGINT. */
+  on(listener: (signal: string) => void): void
+  /** Stops listening and resolves once in-flight requests are done. */
+  drain(): Promise<void>
+  /** Closes whatever is still open (called when the bound passes). */
+  closeAll?(): void
+  /** Ends the process. */
+  exit(code: number): void
+}
+
+/**
+ * Graceful shutdown, as the Node server does it: the first SIGTERM/SIGINT stops accepting
+ * connections and lets in-flight requests finish for up to `timeoutMs`, then exits 0; a second
+ * signal exits 1 at once. Logs "shutting down" and "stopped".
+ *
+ * @example
+ * stopOnSignals({ on, drain: () => server.stop(), exit: process.exit }, 10_000, logger)
+ */
+export function stopOnSignals(hooks: SignalHooks, timeoutMs: number, logger?: Logger): void {
+  let stopping = false
+  hooks.on((signal) => {
+    if (stopping) {
+      logger?.info('second signal, exiting now', { signal })
+      return hooks.exit(1)
+    }
+    stopping = true
+    logger?.info('shutting down, finishing in-flight requests', { signal })
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        hooks.closeAll?.()
+        resolve()
+      }, timeoutMs)
+    })
+    void Promise.race([hooks.drain().catch(() => {}), bound]).then(() => {
+      clearTimeout(timer)
+      logger?.info('stopped')
+      hooks.exit(0)
+    })
+  })
 }
 
 /**
@@ -95,6 +158,23 @@ export function startupNotice(runtime: string, url: string, config: ProxyConfig)
 }
 
 /**
+ * Prints that the server started: the {@link startupNotice} lines, or with
+ * `CLERK_PROXY_LOG=json` one JSON line through `logger` (so every line of the output parses).
+ *
+ * @example
+ * announceStart('bun', running.url, running.config, Bun.env, running.logger, (line) => console.log(line))
+ */
+export function announceStart(runtime: string, url: string, config: ProxyConfig, env: EnvSource | undefined, logger: Logger, write: (line: string) => void): void {
+  if (readEnv(env, 'CLERK_PROXY_LOG')?.trim() !== 'json') return write(startupNotice(runtime, url, config))
+  logger.info(`clerk-proxy listening on ${url} (${runtime})`, {
+    prefix: config.proxyPath || '/',
+    fapi: config.fapiOrigin + config.fapiBasePath,
+    proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',
+    timeoutMs: config.timeoutMs,
+  })
+}
+
+/**
  * The message to print when a standalone server cannot start because of its configuration,
  * or `undefined` for any other error (which the caller rethrows).
  *
@@ -114,8 +194,25 @@ export function startupFailure(error: unknown): string | undefined {
   return undefined
 }
 
-/** Logs each request once its body has been sent or the client went away. */
-function accessLog(logger: Logger): MiddlewareHandler {
+/**
+ * What a broken-off response body is errored with, given what to say about it. The runtime
+ * prints that value: the default is an `Error` with only `message`; an adapter can log the
+ * message itself and return a value its runtime prints as nothing (Bun: `undefined`), or
+ * return the formatted log line (Deno prints a string reason as is).
+ */
+export type BodyErrorReason = (message: string, fields: Readonly<Record<string, string>>) => unknown
+
+const defaultBodyError: BodyErrorReason = (message) => new Error(`clerk-proxy: ${message}`)
+
+/** The message for a response body that broke off (the upstream reset or stalled). */
+export const BODY_BROKE_OFF = 'the upstream response body broke off'
+
+/**
+ * Logs each request once its body has been sent or the client went away, and replaces an
+ * error inside a response body (the upstream broke off mid-body) with one that says only
+ * that: the runtime prints such errors, and the original carries the upstream URL and query.
+ */
+function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now()
     await next()
@@ -123,7 +220,7 @@ function accessLog(logger: Logger): MiddlewareHandler {
     const path = loggablePath(c.req.url)
     const status = c.res.status
     const log = (bytes: number, aborted: boolean): void =>
-      logger.access({ method, path, status, upstreamMs: undefined, totalMs: performance.now() - started, bytes, aborted })
+      logger?.access({ method, path, status, upstreamMs: undefined, totalMs: performance.now() - started, bytes, aborted })
     const body = c.res.body
     if (body === null) return log(0, false)
     let bytes = 0
@@ -133,16 +230,38 @@ function accessLog(logger: Logger): MiddlewareHandler {
       logged = true
       log(bytes, aborted)
     }
-    const counted = body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          bytes += chunk.byteLength
-          controller.enqueue(chunk)
-        },
-        flush: () => once(false),
-      }),
+    const reader = body.getReader()
+    const counted = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        let result: { done: true; value?: undefined } | { done: false; value: Uint8Array }
+        try {
+          result = (await reader.read()) as typeof result
+        } catch {
+          once(true)
+          return controller.error(bodyError(BODY_BROKE_OFF, { method, path }))
+        }
+        if (result.done) {
+          once(false)
+          return controller.close()
+        }
+        bytes += result.value.byteLength
+        controller.enqueue(result.value)
+      },
+      cancel(reason) {
+        once(true)
+        return reader.cancel(reason).catch(() => {})
+      },
+    })
+    // A client gone mid-response: let go of the upstream body too. Deno does not always cancel
+    // a response body it has stopped sending, which would leave the upstream connection open.
+    c.req.raw.signal.addEventListener(
+      'abort',
+      () => {
+        once(true)
+        reader.cancel().catch(() => {})
+      },
+      { once: true },
     )
-    c.req.raw.signal.addEventListener('abort', () => once(true), { once: true })
     c.res = new Response(counted, c.res)
   }
 }

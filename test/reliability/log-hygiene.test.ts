@@ -73,8 +73,11 @@ for (const target of PROCESS_TARGETS) {
         expect(output).toMatch(/504/)
         expect(output).toMatch(/413/)
         expect(output).toMatch(/shutting down/)
-        expect(output).toMatch(/refused malformed request.*431/)
-        expect(output).toMatch(/refused malformed request.*414/)
+        // Oversized heads never reach the handler on Bun and Deno: the runtime answers them.
+        if (target.socketLevel) {
+          expect(output).toMatch(/refused malformed request.*431/)
+          expect(output).toMatch(/refused malformed request.*414/)
+        }
         if (format === 'json') for (const line of output.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow()
       })
 

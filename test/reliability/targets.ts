@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createConnection, createServer } from 'node:net'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { serve as honoServe } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
@@ -28,6 +28,73 @@ export interface ProxyUnderTest {
   readonly child?: ChildProcess
 }
 
+/** How the path of a request target reaches the proxy and Clerk on one runtime. */
+export interface RuntimeRules {
+  /**
+   * The path the proxy's handler sees for a raw request target and `Host`. Node resolves it as
+   * WHATWG URL does (dot segments, `\\` as `/`, non-ASCII escaped); so does Bun (reading the
+   * bytes as UTF-8), unless the `Host` is not a valid authority, when it hands the path over
+   * as sent; Deno always hands it over as sent.
+   */
+  readonly handlerPath?: (rawTarget: string, host: string) => string
+  /**
+   * The path Clerk receives for the path after the prefix. Node keeps it as is; Bun's fetch
+   * collapses repeated slashes; Deno's fetch resolves it as WHATWG URL does (so `/..` after
+   * the prefix becomes `/` on the FAPI host, never another host).
+   */
+  readonly upstreamPath?: (pathAfterPrefix: string) => string
+  /** Status for an unparseable `Host` (`a b\\c`): 400 on Node; Bun's URL makes it fail the prefix (404); Deno ignores Host for routing (200, to the FAPI host). */
+  readonly unparseableHostStatus?: 400 | 404 | 200
+  /**
+   * Whether the server itself closes the connection after a refused WebSocket upgrade or a 413.
+   * Deno's server decides that, not the handler: it keeps the connection open until the client
+   * closes it (after a 413 it does say `connection: close`); the client gets the whole framed
+   * answer either way.
+   */
+  readonly closesAfterRefusal?: boolean
+  /**
+   * Whether a proxied response keeps Clerk's `Content-Length` (so a body cut short shows as
+   * fewer bytes than announced). Bun sends every streamed body chunked: a cut-short body shows
+   * as a chunked body with no terminating chunk.
+   */
+  readonly keepsContentLength?: boolean
+  /** Whether compressed upstream bodies reach the client decoded (Deno's fetch always decodes). */
+  readonly decodesCompressedBodies?: boolean
+  /**
+   * Upstream sockets that may stay open after 300 clients left mid-response (0 on Node and Bun).
+   * Deno, now and then, neither cancels a response body it stopped sending nor aborts the
+   * request's signal, so one upstream connection can stay parked on an unread body: an open
+   * gap, stated here so that any more than that fails.
+   */
+  readonly strayUpstreamSockets?: number
+  /** Whether open descriptors other than sockets stay flat: Bun and Deno start threads (eventfd, epoll) under load. */
+  readonly flatNonSocketFds?: boolean
+  /**
+   * What a client dripping its request head gets: Node answers 408 at CLERK_PROXY_HEADERS_TIMEOUT.
+   * Bun and Deno have no head timeout (the head never reaches the proxy); there a slow head
+   * holds only its own connection (Bun drops it after 100 header lines), and the server
+   * goes on answering everyone else.
+   */
+  readonly slowHead?: 'timeout-408' | 'no-timeout'
+  /** Whether CLERK_PROXY_REQUEST_TIMEOUT cuts off a slow body (Node). Elsewhere the upstream timeout does, between body chunks. */
+  readonly requestTimeout?: boolean
+}
+
+/** The WHATWG pathname of a raw request target (what `new URL()` makes of it). */
+export const whatwgPath = (rawTarget: string): string =>
+  /^https?:\/\//.test(rawTarget) ? new URL(rawTarget).pathname : new URL(`http://h${rawTarget.startsWith('/') ? '' : '/'}${rawTarget}`).pathname
+
+/** The path of a raw request target as sent: no resolution, no escaping. */
+export const rawPath = (rawTarget: string): string => rawTarget.replace(/^https?:\/\/[^/?]*/, '').split('?')[0] || '/'
+
+function validAuthority(host: string): boolean {
+  try {
+    return new URL(`http://${host}/`).host !== ''
+  } catch {
+    return false
+  }
+}
+
 /** A way to start a proxy from an environment (CLERK_SECRET_KEY, CLERK_FAPI_URL, …). */
 export interface ProxyTarget {
   readonly name: string
@@ -37,6 +104,8 @@ export interface ProxyTarget {
    * against the body limit, as the Node server does. Tests of those run only on such targets.
    */
   readonly socketLevel?: boolean
+  /** Where this runtime legitimately differs from Node; unset fields mean "as Node". */
+  readonly rules?: RuntimeRules
   start(env: Readonly<Record<string, string>>): Promise<ProxyUnderTest>
 }
 
@@ -156,29 +225,68 @@ export async function freePort(): Promise<number> {
 /** `node bin/clerk-proxy.js`: the CLI as users run it (needs `npm run build` first). */
 export const nodeCli: ProxyTarget = { ...childProcessTarget('node bin/clerk-proxy.js', process.execPath, ['bin/clerk-proxy.js']), socketLevel: true }
 
-/**
- * `bun run adapters/bun.ts`: the Bun standalone server. Not in the lists below yet: the
- * hostile and fault suites' oracles are written for Node's URL normalization and socket
- * handling, and Bun/Deno differ (see the notes in the issue 8 report) — add them once the
- * differences are settled.
- */
-export const bunServer: ProxyTarget = childProcessTarget('bun adapters/bun.ts', `${ROOT}node_modules/.bin/bun`, ['run', 'adapters/bun.ts'])
+/** `bun run adapters/bun.ts`: the Bun standalone server. */
+const bunChild = childProcessTarget('bun adapters/bun.ts', `${ROOT}node_modules/.bin/bun`, ['run', 'adapters/bun.ts'])
+export const bunServer: ProxyTarget = {
+  ...bunChild,
+  rules: {
+    // Bun reads the target as UTF-8: a byte that is not (é sent as Latin-1) becomes U+FFFD.
+    handlerPath: (target, host) => {
+      const utf8 = target.replace(/[\u0080-\uffff]/g, '\uFFFD')
+      return validAuthority(host) ? whatwgPath(utf8) : rawPath(utf8)
+    },
+    upstreamPath: (path) => whatwgPath(path).replace(/^\/{2,}/, '/').replaceAll('^', '%5E'),
+    unparseableHostStatus: 404,
+    keepsContentLength: false,
+    flatNonSocketFds: false,
+    slowHead: 'no-timeout',
+    requestTimeout: false,
+  },
+}
 
 /** `deno run adapters/deno.ts`: the Deno standalone server. */
 const denoChild = childProcessTarget('deno adapters/deno.ts', `${ROOT}node_modules/.bin/deno`, ['run', '--allow-net', '--allow-env', 'adapters/deno.ts'])
 export const denoServer: ProxyTarget = {
   name: denoChild.name,
+  rules: {
+    handlerPath: rawPath,
+    upstreamPath: whatwgPath,
+    unparseableHostStatus: 200,
+    closesAfterRefusal: false,
+    decodesCompressedBodies: true,
+    strayUpstreamSockets: 1,
+    flatNonSocketFds: false,
+    slowHead: 'no-timeout',
+    requestTimeout: false,
+  },
   start: (env) => denoChild.start({ DENO_DIR: `${ROOT}.deno`, NO_COLOR: '1', ...env }),
 }
 
 /** Targets the hostile-input suite runs against (socket-level cases only where `socketLevel`). */
-export const HOSTILE_INPUT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode]
+export const HOSTILE_INPUT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode, bunServer, denoServer]
 
 /** Targets the upstream-fault suite runs against. */
-export const UPSTREAM_FAULT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode]
+export const UPSTREAM_FAULT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode, bunServer, denoServer]
 
 /** Targets for suites that need a separate process (signals, fd and RSS counts, logs). */
-export const PROCESS_TARGETS: readonly ProxyTarget[] = [nodeCli]
+export const PROCESS_TARGETS: readonly ProxyTarget[] = [nodeCli, bunServer, denoServer]
+
+/**
+ * Targets of the soak: the CLI in `npm test` (its short form); Bun and Deno too in the long
+ * form (`npm run soak`, which sets SOAK_STRICT), to keep `npm test` short.
+ */
+export const SOAK_TARGETS: readonly ProxyTarget[] = process.env['SOAK_STRICT'] ? [nodeCli, bunServer, denoServer] : [nodeCli]
+
+/** Open socket descriptors of a process (Linux /proc). */
+export function openSockets(pid: number): number {
+  let sockets = 0
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++
+    } catch {}
+  }
+  return sockets
+}
 
 /** Open file descriptors of a process (Linux /proc). */
 export function openFds(pid: number): number {
