@@ -97,8 +97,8 @@ export interface RunningBunServer {
   readonly port: number
   /** The validated configuration. */
   readonly config: ProxyConfig
-  /** The logger the server writes to (access lines, notices). */
-  readonly logger: Logger
+  /** The logger the server writes to (access lines, notices); `undefined` with `CLERK_PROXY_LOG=off`. */
+  readonly logger: Logger | undefined
   /** Bun's server. */
   readonly server: BunServer
   /** Stops accepting connections and lets in-flight requests finish. */
@@ -125,7 +125,7 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
     logger,
     // Bun prints a body stream's error with the source line around it; `undefined` it prints
     // as nothing, so the proxy logs the (query-free) line itself.
-    (message, fields) => void logger.error(message, fields),
+    (message, fields) => void logger?.error(message, fields),
   )
   const server = Bun.serve({
     port,

@@ -119,8 +119,8 @@ export interface RunningDenoServer {
   readonly port: number
   /** The validated configuration. */
   readonly config: ProxyConfig
-  /** The logger the server writes to (access lines, notices). */
-  readonly logger: Logger
+  /** The logger the server writes to (access lines, notices); `undefined` with `CLERK_PROXY_LOG=off`. */
+  readonly logger: Logger | undefined
   /** Stops accepting connections and lets in-flight requests finish. */
   stop(): Promise<void>
 }

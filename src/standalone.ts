@@ -164,9 +164,9 @@ export function startupNotice(runtime: string, url: string, config: ProxyConfig)
  * @example
  * announceStart('bun', running.url, running.config, Bun.env, running.logger, (line) => console.log(line))
  */
-export function announceStart(runtime: string, url: string, config: ProxyConfig, env: EnvSource | undefined, logger: Logger, write: (line: string) => void): void {
+export function announceStart(runtime: string, url: string, config: ProxyConfig, env: EnvSource | undefined, logger: Logger | undefined, write: (line: string) => void): void {
   if (readEnv(env, 'CLERK_PROXY_LOG')?.trim() !== 'json') return write(startupNotice(runtime, url, config))
-  logger.info(`clerk-proxy listening on ${url} (${runtime})`, {
+  logger?.info(`clerk-proxy listening on ${url} (${runtime})`, {
     prefix: config.proxyPath || '/',
     fapi: config.fapiOrigin + config.fapiBasePath,
     proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',
