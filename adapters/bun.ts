@@ -13,7 +13,7 @@
  */
 import type { Context } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
-import { resolveConfig, type ProxyConfig } from '../src/config.ts'
+import { readDuration, resolveConfig, type ProxyConfig } from '../src/config.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
 import { onFirstUse } from '../src/platform.ts'
 import type { LogFormat, Logger } from '../src/node/log.ts'
@@ -22,7 +22,6 @@ export type { ClerkProxyOptions, FetchTransport, LogFormat, Logger, ProxyConfig 
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   listenAddress,
-  readDuration,
   standaloneApp,
   standaloneLogger,
   startupFailure,

@@ -17,7 +17,7 @@
  */
 import type { Context } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
-import { readEnv, resolveConfig, type ProxyConfig } from '../src/config.ts'
+import { readDuration, readEnv, resolveConfig, type ProxyConfig } from '../src/config.ts'
 import { onFirstUse } from '../src/platform.ts'
 import { createLogger, type LogFormat, type Logger } from '../src/node/log.ts'
 
@@ -25,7 +25,6 @@ export type { ClerkProxyOptions, LogFormat, Logger, ProxyConfig }
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   listenAddress,
-  readDuration,
   standaloneApp,
   standaloneLogger,
   startupFailure,

@@ -228,3 +228,18 @@ function splitUrl(href: string): { origin: string; path: string } {
   const url = new URL(href)
   return { origin: url.origin, path: url.pathname.replace(/\/+$/, '') }
 }
+
+/**
+ * A duration variable: milliseconds (`20000`) or seconds (`20s`); `undefined` when unset.
+ * Throws a {@link ConfigurationError} naming the variable for anything else.
+ *
+ * @example
+ * readDuration({ CLERK_PROXY_SHUTDOWN_TIMEOUT: '5s' }, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') // 5000
+ */
+export function readDuration(env: EnvSource | undefined, name: string): number | undefined {
+  const value = readEnv(env, name)
+  if (value === undefined) return undefined
+  const match = /^(\d+)\s*(ms|s)?$/.exec(value.trim())
+  if (!match) throw new ConfigurationError([`${name} must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`])
+  return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
+}

@@ -78,21 +78,6 @@ export function standaloneApp(options: ClerkProxyOptions, config: ProxyConfig, l
 /** Default bound on in-flight requests after SIGTERM/SIGINT (`CLERK_PROXY_SHUTDOWN_TIMEOUT`). */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
 
-/**
- * A duration variable: milliseconds (`20000`) or seconds (`20s`); `undefined` when unset.
- * Throws a {@link ConfigurationError} naming the variable for anything else.
- *
- * @example
- * readDuration({ CLERK_PROXY_SHUTDOWN_TIMEOUT: '5s' }, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') // 5000
- */
-export function readDuration(env: EnvSource | undefined, name: string): number | undefined {
-  const value = readEnv(env, name)
-  if (value === undefined) return undefined
-  const match = /^(\d+)\s*(ms|s)?$/.exec(value.trim())
-  if (!match) throw new ConfigurationError([`${name} must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`])
-  return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
-}
-
 /** What {@link stopOnSignals} needs from a runtime. */
 export interface SignalHooks {
   /** Subscribes to SIGTERM and SIGINT. */

@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { readEnv, resolveConfig, type ProxyConfig } from '../config.ts'
+import { readDuration, readEnv, resolveConfig, type ProxyConfig } from '../config.ts'
 import { ConfigurationError, proxyErrorResponse } from '../errors.ts'
 import { refuseUnservableRequests } from './client-errors.ts'
 import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
@@ -81,9 +81,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
         : proxyErrorResponse(500, 'proxy_request_failed', 'Internal proxy error'),
   })
   const maxHeaderSize = options.maxHeaderSize ?? 16 * 1024
-  const requestTimeout = options.requestTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_REQUEST_TIMEOUT') ?? 120_000
-  const headersTimeout = options.headersTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_HEADERS_TIMEOUT') ?? 20_000
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? durationFromEnv(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? 10_000
+  const requestTimeout = options.requestTimeoutMs ?? readDuration(env, 'CLERK_PROXY_REQUEST_TIMEOUT') ?? 120_000
+  const headersTimeout = options.headersTimeoutMs ?? readDuration(env, 'CLERK_PROXY_HEADERS_TIMEOUT') ?? 20_000
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? readDuration(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? 10_000
   let inFlight = 0
   let drained: (() => void) | undefined
   const handle = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
@@ -176,14 +176,6 @@ function logAccess(logger: Logger, incoming: IncomingMessage, outgoing: ServerRe
     bytes: timing?.bytes ?? (length === undefined ? 0 : Number(length)),
     aborted: !outgoing.writableFinished,
   })
-}
-
-function durationFromEnv(env: ClerkProxyOptions['env'], name: string): number | undefined {
-  const value = readEnv(env, name)
-  if (value === undefined) return undefined
-  const match = /^(\d+)\s*(ms|s)?$/.exec(value.trim())
-  if (!match) throw new ConfigurationError([`${name} must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`])
-  return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
 }
 
 function numberFromEnv(env: ClerkProxyOptions['env'], name: string): number | undefined {
