@@ -6,6 +6,7 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { clerkProxyHandler, type ClerkProxyOptions } from './app.ts'
 import { readEnv, type EnvSource, type ProxyConfig } from './config.ts'
+import { BUFFERED_BODY_LIMIT } from './forward-fetch.ts'
 import { ConfigurationError } from './errors.ts'
 // Plain functions (no Node APIs once `write` is given): the same log lines as the Node server.
 import { createLogger, loggablePath, type LogFormat, type Logger } from './node/log.ts'
@@ -208,6 +209,11 @@ function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason): Midd
       logger?.access({ method, path, status, upstreamMs: undefined, totalMs: performance.now() - started, bytes, aborted })
     const body = c.res.body
     if (body === null) return log(0, false)
+    // Small answers were read whole before they were sent (see isSmallBody): they cannot break
+    // off and hold no upstream connection, so without a logger there is nothing to count or
+    // guard, and the runtime can send the buffer natively.
+    const declared = c.res.headers.get('content-length')
+    if (!logger && declared !== null && Number(declared) <= BUFFERED_BODY_LIMIT) return
     let bytes = 0
     let logged = false
     const once = (aborted: boolean): void => {
