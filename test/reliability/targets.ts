@@ -250,7 +250,9 @@ export const denoServer: ProxyTarget = {
   name: denoChild.name,
   rules: {
     handlerPath: rawPath,
-    upstreamPath: whatwgPath,
+    // Deno's fetch (Rust's url crate) also drops a trailing `/.` that WHATWG keeps after a
+    // segment like `.:`; still a path on the FAPI host.
+    upstreamPath: (path) => removeDotSegments(whatwgPath(path)),
     unparseableHostStatus: 200,
     closesAfterRefusal: false,
     decodesCompressedBodies: true,
@@ -313,4 +315,21 @@ export async function eventually<T>(read: () => T, check: (value: T) => boolean,
 /** A Clerk-looking secret key unique to one test run. */
 export function testSecret(): string {
   return `sk_test_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`
+}
+
+/** RFC 3986 §5.2.4 remove_dot_segments, for runtimes whose URL parser removes more than WHATWG's. */
+function removeDotSegments(path: string): string {
+  const out: string[] = []
+  const segments = path.split('/')
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i]!
+    const last = i === segments.length - 1
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') out.pop()
+      if (last) out.push('')
+      continue
+    }
+    out.push(segment)
+  }
+  return '/' + out.join('/')
 }
