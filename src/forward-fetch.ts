@@ -1,7 +1,7 @@
 import { withIdleTimeout } from './body-timeout.ts'
 import type { ProxyConfig } from './config.ts'
 import { upstreamRequestHeaderPairs } from './headers.ts'
-import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
+import { BodyRefusedError, BodyTooLargeError, checkedBody, payloadTooLargeResponse } from './request-limits.ts'
 import { clientResponseHeaderPairs } from './response-headers.ts'
 import { upstreamFailureResponse, UpstreamTimeoutError } from './upstream-error.ts'
 
@@ -58,9 +58,8 @@ export async function forwardWithFetch(
 
   const method = request.method
   const hasBody = method !== 'GET' && method !== 'HEAD' && request.body !== null
-  let body: ReadableStream<Uint8Array> | null = hasBody ? request.body : null
-  // A declared Content-Length was checked up front; a body without one is counted as it streams.
-  if (body && !request.headers.has('content-length')) body = limitBodyStream(body, config.maxBodyBytes, (e) => controller.abort(e))
+  // Counted as it streams: a body the framework in front cut short must never reach Clerk as whole.
+  const body = hasBody ? checkedBody(request.body!, request.headers.get('content-length'), config, (e) => controller.abort(e)) : null
   const init: RequestInit & { duplex?: 'half' } = {
     method,
     headers: upstreamRequestHeaderPairs(request.headers, {
@@ -79,6 +78,7 @@ export async function forwardWithFetch(
     clearTimeout(timer)
     const reason: unknown = controller.signal.reason
     if (reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
+    if (reason instanceof BodyRefusedError) return reason.response
     const failure = reason instanceof UpstreamTimeoutError ? 'timeout' : clientSignal.aborted ? 'client_aborted' : 'failed'
     return upstreamFailureResponse(failure, config.timeoutMs, error)
   }

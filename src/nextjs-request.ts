@@ -9,7 +9,8 @@ import { HOST_PATTERN } from './public-url.ts'
 /**
  * The environment Next.js gives at run time, with the names a Next.js app already has as
  * fallbacks: `NEXT_PUBLIC_CLERK_PROXY_URL` (absolute: the proxy URL; relative: the prefix) and
- * `NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY`.
+ * `NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY`; `CLERK_PROXY_NEXT_MAX_BODY` falls back to Next.js's
+ * body limit (see {@link nextBodyLimit}).
  *
  * @example
  * nextEnv(undefined)('CLERK_PROXY_URL') // NEXT_PUBLIC_CLERK_PROXY_URL when only that is set
@@ -27,8 +28,33 @@ export function nextEnv(source: EnvSource | undefined): EnvSource {
     if (name === 'CLERK_PROXY_URL' && publicProxyUrl && /^https?:\/\//i.test(publicProxyUrl)) return publicProxyUrl
     if (name === 'CLERK_PROXY_PATH' && publicProxyUrl?.startsWith('/') && !read('CLERK_PROXY_URL')) return publicProxyUrl
     if (name === 'CLERK_PUBLISHABLE_KEY') return read('NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY')
+    if (name === 'CLERK_PROXY_NEXT_MAX_BODY') return nextBodyLimit(read('__NEXT_PRIVATE_STANDALONE_CONFIG'))
     return own
   }
+}
+
+/** Next.js's default `experimental.proxyClientMaxBodySize`: 10 MB, counted in binary units. */
+export const NEXT_DEFAULT_MAX_BODY_BYTES: number = 10 * 1024 * 1024
+
+/**
+ * Where Next.js cuts request bodies short (`experimental.proxyClientMaxBodySize`, formerly
+ * `middlewareClientMaxBodySize`). Next.js exposes its configuration at run time only in a
+ * standalone build (`output: 'standalone'`), whose `server.js` puts it in
+ * `__NEXT_PRIVATE_STANDALONE_CONFIG`; `next start` exposes nothing, so there the default
+ * applies unless `CLERK_PROXY_NEXT_MAX_BODY` says otherwise.
+ *
+ * @example
+ * nextBodyLimit(process.env.__NEXT_PRIVATE_STANDALONE_CONFIG) // '10485760' unless configured
+ */
+export function nextBodyLimit(standaloneConfig: string | undefined): string {
+  let experimental: { proxyClientMaxBodySize?: unknown; middlewareClientMaxBodySize?: unknown } | undefined
+  try {
+    experimental = standaloneConfig ? (JSON.parse(standaloneConfig) as { experimental?: typeof experimental }).experimental : undefined
+  } catch {
+    experimental = undefined
+  }
+  const configured = experimental?.proxyClientMaxBodySize ?? experimental?.middlewareClientMaxBodySize
+  return typeof configured === 'number' || typeof configured === 'string' ? String(configured) : String(NEXT_DEFAULT_MAX_BODY_BYTES)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { proxyErrorResponse } from './errors.ts'
+import { proxyErrorResponse, type ProxyErrorCode } from './errors.ts'
 
 /** Default limit on a request body: 10 MiB, above Clerk's largest upload (a 10 MB image). */
 export const DEFAULT_MAX_BODY_BYTES: number = 10 * 1024 * 1024
@@ -70,6 +70,22 @@ export function isWebSocketUpgrade(upgrade: string | undefined): boolean {
   return upgrade !== undefined && /(?:^|,)\s*websocket\s*(?:\/[^,]*)?(?:,|$)/i.test(upgrade)
 }
 
+/** The limits a request body is held to: the proxy's own and the framework's in front of it. */
+export interface BodyLimits {
+  /** Largest body the proxy accepts (`CLERK_PROXY_MAX_BODY`; `Infinity`: none). */
+  readonly maxBodyBytes: number
+  /** Where Next.js cuts bodies short (`CLERK_PROXY_NEXT_MAX_BODY`; `Infinity`: not behind Next.js). */
+  readonly nextMaxBodyBytes: number
+}
+
+/**
+ * How far short of its limit a body Next.js cut can end. Next.js copies the body to middleware
+ * chunk by chunk and, at the first chunk that would cross the limit, drops it and ends the
+ * copy: the cut body is at most one socket read (64 KiB) shorter than the limit. A body without
+ * a declared length that ends this close to the limit cannot be told from a cut one.
+ */
+export const NEXT_CUT_MARGIN_BYTES: number = 64 * 1024
+
 /**
  * The answer for a body over the limit: `413 proxy_payload_too_large`, closing the connection
  * so the unread rest of the body is never read.
@@ -78,40 +94,84 @@ export function isWebSocketUpgrade(upgrade: string | undefined): boolean {
  * return payloadTooLargeResponse(10485760)
  */
 export function payloadTooLargeResponse(maxBodyBytes: number): Response {
-  const response = proxyErrorResponse(
+  return closing(413, 'proxy_payload_too_large', 'Request body too large', `The Clerk proxy accepts request bodies up to ${maxBodyBytes} bytes.`)
+}
+
+/**
+ * The answer for a body Next.js cut (or may have cut) short: `413 proxy_payload_too_large`
+ * naming both limits and the `next.config` setting that raises Next.js's.
+ *
+ * @example
+ * return cutByNextResponse({ maxBodyBytes: 10485760, nextMaxBodyBytes: 1048576 }, 'declares 2000000 bytes')
+ */
+export function cutByNextResponse(limits: BodyLimits, what: string): Response {
+  const own = limits.maxBodyBytes === Infinity ? 'no limit of its own' : `up to ${limits.maxBodyBytes} bytes (CLERK_PROXY_MAX_BODY)`
+  return closing(
     413,
     'proxy_payload_too_large',
-    'Request body too large',
-    `The Clerk proxy accepts request bodies up to ${maxBodyBytes} bytes.`,
+    'Request body too large for Next.js',
+    `Next.js hands the Clerk proxy only the first ${limits.nextMaxBodyBytes} bytes of a request body ` +
+      `(experimental.proxyClientMaxBodySize in next.config, told to the proxy as CLERK_PROXY_NEXT_MAX_BODY) ` +
+      `and the proxy accepts ${own}. This body ${what}, so it may have been cut short and was not forwarded. ` +
+      `To accept larger bodies, raise experimental.proxyClientMaxBodySize in next.config and CLERK_PROXY_MAX_BODY.`,
   )
+}
+
+/**
+ * The answer for a body whose length differs from its declared `Content-Length`:
+ * `400 proxy_bad_request`; an incomplete body is never forwarded as if it were whole.
+ *
+ * @example
+ * return lengthMismatchResponse(1000, '640')
+ */
+export function lengthMismatchResponse(declared: number, received: string): Response {
+  return closing(
+    400,
+    'proxy_bad_request',
+    'Request body does not match its Content-Length',
+    `The request declared Content-Length: ${declared} but its body had ${received} bytes; the Clerk proxy does not forward it.`,
+  )
+}
+
+function closing(status: number, code: ProxyErrorCode, message: string, longMessage: string): Response {
+  const response = proxyErrorResponse(status, code, message, longMessage)
   response.headers.set('connection', 'close')
   return response
 }
 
 /**
- * Checks what can be checked before anything goes upstream: a malformed path, a WebSocket
- * upgrade, a declared `Content-Length` over the limit. Returns the error response to send,
- * or `undefined` when the request may go on. A chunked body is counted while it streams
- * (see {@link limitBodyStream}).
+ * The `Content-Length` a request declares: a non-negative integer (the first of a repeated
+ * list), or `undefined` when absent or malformed.
  *
  * @example
- * const refused = refuseRequest(path, (name) => request.headers.get(name) ?? undefined, config.maxBodyBytes)
+ * declaredLength('1024') // 1024
+ */
+export function declaredLength(header: string | undefined | null): number | undefined {
+  if (header === undefined || header === null) return undefined
+  const first = header.split(',')[0]!.trim()
+  return /^\d+$/.test(first) ? Number(first) : undefined
+}
+
+/**
+ * Checks what can be checked before anything goes upstream: a malformed path, a WebSocket
+ * upgrade, a declared `Content-Length` over the proxy's limit or over Next.js's (which would
+ * cut it). Returns the error response to send, or `undefined` when the request may go on.
+ * The body itself is counted while it streams (see {@link checkedBody}).
+ *
+ * @example
+ * const refused = refuseRequest(path, (name) => request.headers.get(name) ?? undefined, config)
  * if (refused) return refused
  */
-export function refuseRequest(path: string, header: (name: string) => string | undefined, maxBodyBytes: number): Response | undefined {
+export function refuseRequest(path: string, header: (name: string) => string | undefined, limits: BodyLimits): Response | undefined {
   if (hasMalformedPercentEncoding(path)) {
     return proxyErrorResponse(400, 'proxy_bad_request', 'Malformed request path', 'The request path contains a "%" that is not followed by two hexadecimal digits.')
   }
   if (isWebSocketUpgrade(header('upgrade'))) {
-    const response = proxyErrorResponse(400, 'proxy_bad_request', 'WebSocket upgrades are not proxied', 'The Clerk Frontend API does not use WebSockets; the proxy refuses upgrade requests.')
-    response.headers.set('connection', 'close')
-    return response
+    return closing(400, 'proxy_bad_request', 'WebSocket upgrades are not proxied', 'The Clerk Frontend API does not use WebSockets; the proxy refuses upgrade requests.')
   }
-  const length = header('content-length')
-  if (length !== undefined && maxBodyBytes !== Infinity) {
-    const declared = Number(length.split(',')[0])
-    if (declared > maxBodyBytes) return payloadTooLargeResponse(maxBodyBytes)
-  }
+  const declared = declaredLength(header('content-length'))
+  if (declared !== undefined && declared > limits.maxBodyBytes) return payloadTooLargeResponse(limits.maxBodyBytes)
+  if (declared !== undefined && declared > limits.nextMaxBodyBytes) return cutByNextResponse(limits, `declares ${declared} bytes`)
   return undefined
 }
 
@@ -124,30 +184,76 @@ export class BodyTooLargeError extends Error {
 }
 
 /**
- * Passes a request body through while counting it; past `maxBodyBytes` it calls `onTooLarge`
- * (which should abort the upstream request) and errors the stream with a
- * {@link BodyTooLargeError}. Only bodies without a declared length need this: the runtime
- * already holds a declared one to its `Content-Length`, checked up front by {@link refuseRequest}.
+ * Raised inside a request body stream that cannot be forwarded as it is: its length differs
+ * from the declared one, or, undeclared, it came close enough to Next.js's limit to have been
+ * cut. Carries the answer for the client.
+ */
+export class BodyRefusedError extends Error {
+  /** The error response for the client, in Clerk's shape. */
+  readonly response: Response
+
+  /** Wraps the answer; the message is for logs and holds only byte counts. */
+  constructor(response: Response, reason: string) {
+    super(reason)
+    this.name = 'BodyRefusedError'
+    this.response = response
+  }
+}
+
+/**
+ * Passes a request body through while holding it to every limit: past `maxBodyBytes` it errors
+ * with a {@link BodyTooLargeError}; a length other than the declared `Content-Length`, or an
+ * undeclared length within {@link NEXT_CUT_MARGIN_BYTES} of Next.js's limit, errors with a
+ * {@link BodyRefusedError}. On any failure, the client's body breaking included, `onFailed` runs
+ * before the stream errors (it should abort the upstream request): some runtimes' fetch (workerd)
+ * ends an upstream body normally when its source errors, which would hand Clerk a cut body as whole.
  *
  * @example
- * const body = limitBodyStream(request.body, config.maxBodyBytes, (error) => controller.abort(error))
+ * const body = checkedBody(request.body, request.headers.get('content-length'), config, (error) => controller.abort(error))
  */
-export function limitBodyStream(
+export function checkedBody(
   body: ReadableStream<Uint8Array>,
-  maxBodyBytes: number,
-  onTooLarge: (error: BodyTooLargeError) => void,
+  contentLength: string | null | undefined,
+  limits: BodyLimits,
+  onFailed: (error: unknown) => void,
 ): ReadableStream<Uint8Array> {
-  if (maxBodyBytes === Infinity) return body
+  const declared = declaredLength(contentLength)
+  // A declared length was held to both limits up front; an undeclared one may end just short of Next.js's cut.
+  const suspectFrom = limits.nextMaxBodyBytes - NEXT_CUT_MARGIN_BYTES
+  const reader = body.getReader()
   let seen = 0
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength
-        if (seen <= maxBodyBytes) return controller.enqueue(chunk)
-        const error = new BodyTooLargeError(maxBodyBytes)
-        onTooLarge(error)
-        controller.error(error)
-      },
-    }),
-  )
+  const refusal = (done: boolean): BodyTooLargeError | BodyRefusedError | undefined => {
+    if (declared !== undefined) {
+      if (seen > declared) return new BodyRefusedError(lengthMismatchResponse(declared, `more than ${declared}`), 'request body longer than its Content-Length')
+      if (done && seen < declared) return new BodyRefusedError(lengthMismatchResponse(declared, String(seen)), 'request body shorter than its Content-Length')
+      return undefined
+    }
+    if (seen > limits.maxBodyBytes) return new BodyTooLargeError(limits.maxBodyBytes)
+    if (seen < suspectFrom) return undefined
+    const what = `has no declared length and reached ${seen} bytes, within ${NEXT_CUT_MARGIN_BYTES} bytes of that limit`
+    return new BodyRefusedError(cutByNextResponse(limits, what), 'request body may have been cut by Next.js')
+  }
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, error: unknown): void => {
+    onFailed(error)
+    controller.error(error)
+    reader.cancel(error).catch(() => undefined)
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let read: ReadableStreamReadResult<Uint8Array>
+      try {
+        read = await reader.read()
+      } catch (error) {
+        return fail(controller, error)
+      }
+      if (!read.done) seen += read.value.byteLength
+      const error = refusal(read.done)
+      if (error) return fail(controller, error)
+      if (read.done) controller.close()
+      else controller.enqueue(read.value)
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  })
 }
