@@ -15,7 +15,7 @@ import { clientIpFromForwardedChain } from '../src/forwarded-chain.ts'
 import { TRUST_NONE } from '../src/client-ip.ts'
 import { normalizeIp } from '../src/ip.ts'
 import { readEnv, type EnvSource } from '../src/config.ts'
-import { nextEnv, onEdgeRuntime, withHostOrigin, withoutCatchAllParams } from '../src/nextjs-request.ts'
+import { nextEnv, onEdgeRuntime, withHostOrigin, withoutCatchAllParams, withSelfRewriteAsNext } from '../src/nextjs-request.ts'
 
 /**
  * Where the end-user IP comes from:
@@ -159,6 +159,7 @@ export function clerkProxyMiddleware(options: NextProxyOptions = {}): (request: 
 /**
  * Wraps a Next.js middleware (usually `clerkMiddleware()`) so the proxy answers its prefix
  * first and the wrapped middleware sees every other request. Add the prefix to `matcher`.
+ * Its same-app rewrites are kept working under `next start -H 127.0.0.1` (see `docs/nextjs.md`).
  *
  * @example
  * // middleware.ts (proxy.ts on Next.js 16)
@@ -175,6 +176,6 @@ export function withClerkProxy<Req extends Request, Rest extends unknown[], Resu
   return async (request: Req, ...rest: Rest): Promise<Response | Awaited<Result>> => {
     const answered = await proxy(request)
     if (answered) return answered
-    return await middleware(request, ...rest)
+    return withSelfRewriteAsNext(await middleware(request, ...rest), request.url, readEnv(nextEnv(undefined), '__NEXT_PRIVATE_ORIGIN'))
   }
 }

@@ -126,3 +126,30 @@ export function withHostOrigin(request: Request): Request {
   }
   return new Request(url.slice(0, authorityStart) + host.toLowerCase() + url.slice(authorityEnd), init)
 }
+
+/**
+ * `next start -H 127.0.0.1` (or `-H ::1`) breaks every same-app middleware rewrite: Next.js
+ * writes loopback addresses as `localhost` in the URLs middleware sees and returns, while its
+ * router compares rewrites with the address it listens on, so a rewrite to the request's own
+ * URL looks external and Next.js proxies the page to itself until it answers 500 after 30 s.
+ * `clerkMiddleware()` turns every `next()` into exactly such a rewrite (to pass its auth headers
+ * on). When the router listens on a loopback address (`__NEXT_PRIVATE_ORIGIN`, set by
+ * `next start`), a rewrite to the request's own URL is turned back into `next()`, which carries
+ * the same request headers. Anything else is returned untouched.
+ *
+ * @example
+ * return withSelfRewriteAsNext(await middleware(request), request.url, process.env.__NEXT_PRIVATE_ORIGIN)
+ */
+export function withSelfRewriteAsNext<T>(result: T, requestUrl: string, routerOrigin: string | undefined): T {
+  if (!routerOrigin || !(result instanceof Response)) return result
+  const rewrite = result.headers.get('x-middleware-rewrite')
+  if (!rewrite || !/^https?:\/\/(?:127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/.test(routerOrigin)) return result
+  try {
+    if (new URL(rewrite).href !== new URL(requestUrl).href) return result
+    result.headers.delete('x-middleware-rewrite')
+    result.headers.set('x-middleware-next', '1')
+  } catch {
+    // Not a URL Next.js would route, or a response with immutable headers: leave it as it is.
+  }
+  return result
+}
