@@ -2,7 +2,7 @@ import { getRequestListener } from '@hono/node-server'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
 import { resolveConfig } from '../config.ts'
-import { proxyErrorResponse } from '../errors.ts'
+import { bodyAlreadyReadResponse } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
 import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader } from './forward.ts'
 
@@ -61,12 +61,7 @@ function bodyAlreadyRead(req: IncomingMessage): boolean {
 }
 
 function sendError(res: ServerResponse): void {
-  const response = proxyErrorResponse(
-    500,
-    'proxy_configuration_error',
-    'The Clerk proxy is misconfigured',
-    'The request body was read before the Clerk proxy saw it: mount the proxy middleware before body parsers such as express.json().',
-  )
+  const response = bodyAlreadyReadResponse()
   void response.text().then((body) => {
     res.writeHead(response.status, Object.fromEntries(response.headers))
     res.end(body)
