@@ -329,6 +329,8 @@ export function describeConformance(target: ConformanceTarget): void {
       expect(evilHits).toBe(0)
     })
 
+    // TRACE is left out: several platforms refuse it before any code runs (edge-runtime's local
+    // server throws on it); where it reaches the proxy it gets 405 (test/reliability/hostile.test.ts).
     test('scanner probes (odd paths and methods) are answered, never with a 5xx', async () => {
       const probes: [string, string][] = [
         ['GET', '/__clerk/.env'],
@@ -341,7 +343,6 @@ export function describeConformance(target: ConformanceTarget): void {
         ['OPTIONS', '/__clerk/*'],
         ['PROPFIND', '/__clerk/'],
         ['PURGE', '/__clerk/v1/environment'],
-        ['TRACE', '/__clerk/v1/client'],
         ['GET', '/.git/config'],
         ['GET', '/__clerk/' + 'a'.repeat(2000)],
       ]
