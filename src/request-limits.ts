@@ -240,12 +240,8 @@ export function checkedBody(
   }
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let read: ReadableStreamReadResult<Uint8Array>
-      try {
-        read = await reader.read()
-      } catch (error) {
-        return fail(controller, error)
-      }
+      const read = await reader.read().catch((error: unknown) => ({ broken: error }))
+      if ('broken' in read) return fail(controller, read.broken)
       if (!read.done) seen += read.value.byteLength
       const error = refusal(read.done)
       if (error) return fail(controller, error)
