@@ -2,7 +2,7 @@ import { withIdleTimeout } from './body-timeout.ts'
 import type { ProxyConfig } from './config.ts'
 import { bodyAlreadyReadResponse } from './errors.ts'
 import { upstreamRequestHeaderPairs } from './headers.ts'
-import { BodyRefusedError, BodyTooLargeError, checkedBody, payloadTooLargeResponse } from './request-limits.ts'
+import { BodyRefusedError, BodyTooLargeError, payloadTooLargeResponse, upstreamBody } from './request-limits.ts'
 import { clientResponseHeaderPairs } from './response-headers.ts'
 import { upstreamFailureResponse, UpstreamTimeoutError } from './upstream-error.ts'
 
@@ -60,8 +60,25 @@ export async function forwardWithFetch(
   else clientSignal.addEventListener('abort', onClientAbort, { once: true })
   const timer = setTimeout(() => controller.abort(new UpstreamTimeoutError(config.timeoutMs)), config.timeoutMs)
 
-  // Counted as it streams: a body the framework in front cut short must never reach Clerk as whole.
-  const body = hasBody ? checkedBody(request.body!, request.headers.get('content-length'), config, (e) => controller.abort(e)) : null
+  const fail = (error: unknown): Response => {
+    clientSignal.removeEventListener('abort', onClientAbort)
+    clearTimeout(timer)
+    const reason: unknown = controller.signal.reason
+    if (reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
+    if (reason instanceof BodyRefusedError) return reason.response
+    const failure = reason instanceof UpstreamTimeoutError ? 'timeout' : clientSignal.aborted ? 'client_aborted' : 'failed'
+    return upstreamFailureResponse(failure, config.timeoutMs, error)
+  }
+
+  // Held to its declared length and the limits: a body the framework in front cut short must never reach Clerk as whole.
+  let body: ArrayBuffer | ReadableStream<Uint8Array> | null = null
+  if (hasBody) {
+    try {
+      body = await upstreamBody(request, config, controller.signal, (e) => controller.abort(e))
+    } catch (error) {
+      return fail(error)
+    }
+  }
   const init: RequestInit & { duplex?: 'half' } = {
     method,
     headers: upstreamRequestHeaderPairs(request.headers, {
@@ -73,17 +90,8 @@ export async function forwardWithFetch(
     redirect: 'manual',
     signal: controller.signal,
   }
-  if (hasBody) init.duplex = 'half'
+  if (body instanceof ReadableStream) init.duplex = 'half'
 
-  const fail = (error: unknown): Response => {
-    clientSignal.removeEventListener('abort', onClientAbort)
-    clearTimeout(timer)
-    const reason: unknown = controller.signal.reason
-    if (reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
-    if (reason instanceof BodyRefusedError) return reason.response
-    const failure = reason instanceof UpstreamTimeoutError ? 'timeout' : clientSignal.aborted ? 'client_aborted' : 'failed'
-    return upstreamFailureResponse(failure, config.timeoutMs, error)
-  }
 
   let upstream: Response
   try {

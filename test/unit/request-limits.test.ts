@@ -3,7 +3,7 @@ import { resolveConfig } from '../../src/config.ts'
 import { ConfigurationError } from '../../src/errors.ts'
 import { clientErrorStatus } from '../../src/node/client-errors.ts'
 import { nextBodyLimit, nextEnv } from '../../src/nextjs-request.ts'
-import { BodyRefusedError, BodyTooLargeError, checkedBody, hasMalformedPercentEncoding, isWebSocketUpgrade, parseByteSize, refuseRequest, type BodyLimits } from '../../src/request-limits.ts'
+import { BodyRefusedError, BodyTooLargeError, checkedBody, upstreamBody, hasMalformedPercentEncoding, isWebSocketUpgrade, parseByteSize, refuseRequest, type BodyLimits } from '../../src/request-limits.ts'
 
 const secretKey = 'sk_test_abc'
 
@@ -163,5 +163,51 @@ describe("Next.js's body limit", () => {
     // Outside Next.js there is no such limit.
     expect(resolveConfig({ secretKey }).nextMaxBodyBytes).toBe(Infinity)
     expect(() => resolveConfig({ secretKey, env: { CLERK_PROXY_NEXT_MAX_BODY: 'big' } })).toThrow(/CLERK_PROXY_NEXT_MAX_BODY must be a size/)
+  })
+})
+
+describe('upstreamBody: a small declared body is read whole and checked; anything else streams through checkedBody', () => {
+  const limits = { maxBodyBytes: Infinity, nextMaxBodyBytes: Infinity }
+  /** A POST whose body is `sent` bytes (optionally never ending) under a declared Content-Length. */
+  const post = (declared: number, sent: number, ends = true): Request => {
+    let done = false
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!done) {
+          done = true
+          return controller.enqueue(new Uint8Array(sent))
+        }
+        if (ends) controller.close()
+        else return new Promise(() => undefined)
+      },
+    })
+    const init: RequestInit & { duplex: 'half' } = { method: 'POST', body, headers: { 'content-length': String(declared) }, duplex: 'half' }
+    return new Request('http://app.example.com/__clerk/v1/client/sign_ins', init)
+  }
+
+  test('whole when the length matches: one buffer of exactly the declared bytes', async () => {
+    const body = await upstreamBody(post(300, 300), limits, new AbortController().signal, () => undefined)
+    expect(body).toBeInstanceOf(ArrayBuffer)
+    expect((body as ArrayBuffer).byteLength).toBe(300)
+  })
+
+  test('shorter than declared: onFailed, then a 400 in Clerk\'s shape', async () => {
+    const failures: unknown[] = []
+    const refused = await upstreamBody(post(300, 120), limits, new AbortController().signal, (error) => failures.push(error)).catch((error: unknown) => error)
+    expect(failures).toEqual([refused])
+    expect(await longMessage(refused)).toBe('The request declared Content-Length: 300 but its body had 120 bytes; the Clerk proxy does not forward it.')
+  })
+
+  test('a body that never ends gives up when the signal aborts (the upstream timeout)', async () => {
+    const controller = new AbortController()
+    const reading = upstreamBody(post(300, 100, false), limits, controller.signal, () => undefined)
+    controller.abort(new Error('timed out'))
+    await expect(reading).rejects.toThrow('timed out')
+  })
+
+  test('over 64 KiB declared: a stream, still held to its length', async () => {
+    const body = await upstreamBody(post(70_000, 70_000), limits, new AbortController().signal, () => undefined)
+    expect(body).toBeInstanceOf(ReadableStream)
+    expect((await new Response(body).arrayBuffer()).byteLength).toBe(70_000)
   })
 })
