@@ -105,7 +105,8 @@ export function cutByNextResponse(limits: BodyLimits, what: string): Response {
     `Next.js hands the Clerk proxy only the first ${limits.nextMaxBodyBytes} bytes of a request body ` +
       `(experimental.proxyClientMaxBodySize in next.config, told to the proxy as CLERK_PROXY_NEXT_MAX_BODY) ` +
       `and the proxy accepts ${own}. This body ${what}, so it may have been cut short and was not forwarded. ` +
-      `To accept larger bodies, raise experimental.proxyClientMaxBodySize in next.config and CLERK_PROXY_MAX_BODY.`,
+      `To accept larger bodies, raise experimental.proxyClientMaxBodySize in next.config and set CLERK_PROXY_NEXT_MAX_BODY ` +
+      `(and CLERK_PROXY_MAX_BODY) to match.`,
   )
 }
 
@@ -148,7 +149,7 @@ export function declaredLength(header: string | undefined | null): number | unde
  * Checks what can be checked before anything goes upstream: a malformed path, a WebSocket
  * upgrade, a declared `Content-Length` over the proxy's limit or over Next.js's (which would
  * cut it). Returns the error response to send, or `undefined` when the request may go on.
- * The body itself is counted while it streams (see {@link checkedBody}).
+ * The body itself is counted while it streams (see `checkedBody` in request-body.ts).
  *
  * @example
  * const refused = refuseRequest(path, (name) => request.headers.get(name) ?? undefined, config)
