@@ -19,6 +19,13 @@ export interface FetchTransport {
    * true (the default) when it decodes them, as fetch on Node, Deno and workerd does.
    */
   readonly decodesBody: boolean
+  /**
+   * True when `fetch` ends an upstream request body normally when its source stream errors
+   * (workerd): the proxy then aborts the upstream request itself when the client's body breaks,
+   * so Clerk never receives a cut body as complete. Elsewhere fetch aborts on its own (and
+   * Deno's keeps its upstream connection open when aborted while it still writes the body).
+   */
+  readonly endsBrokenBodies?: boolean
 }
 
 /** Everything the proxy decided about one request before it goes upstream. */
@@ -75,7 +82,10 @@ export async function forwardWithFetch(
   let body: ArrayBuffer | ReadableStream<Uint8Array> | null = null
   if (hasBody) {
     try {
-      body = await upstreamBody(request, config, controller.signal, (e) => controller.abort(e))
+      body = await upstreamBody(request, config, controller.signal, (error) => {
+        const refused = error instanceof BodyRefusedError || error instanceof BodyTooLargeError
+        if (refused || transport.endsBrokenBodies) controller.abort(error)
+      })
     } catch (error) {
       return fail(error)
     }

@@ -35,8 +35,8 @@ export class BodyRefusedError extends Error {
  * with a {@link BodyTooLargeError}; a length other than the declared `Content-Length`, or an
  * undeclared length within {@link NEXT_CUT_MARGIN_BYTES} of Next.js's limit, errors with a
  * {@link BodyRefusedError}. On any failure, the client's body breaking included, `onFailed` runs
- * before the stream errors (it should abort the upstream request): some runtimes' fetch (workerd)
- * ends an upstream body normally when its source errors, which would hand Clerk a cut body as whole.
+ * before the stream errors: it aborts the upstream request for a refusal, and for a broken body
+ * where the runtime's fetch would otherwise end the upstream body as if it were whole (workerd).
  *
  * @example
  * const body = checkedBody(request.body, request.headers.get('content-length'), config, (error) => controller.abort(error))
