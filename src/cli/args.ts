@@ -14,6 +14,8 @@ export interface ServeArguments {
   readonly trustProxy: string | undefined
   readonly timeout: string | undefined
   readonly log: LogFormat | undefined
+  readonly workers: string | undefined
+  readonly metricsPort: string | undefined
 }
 
 /** A command-line mistake, reported with the usage hint. */
@@ -48,6 +50,8 @@ export function parseServeArguments(argv: readonly string[]): ServeArguments {
         'trust-proxy': { type: 'string' },
         timeout: { type: 'string' },
         log: { type: 'string' },
+        workers: { type: 'string', short: 'w' },
+        'metrics-port': { type: 'string' },
       },
     }))
   } catch (error) {
@@ -72,6 +76,8 @@ export function parseServeArguments(argv: readonly string[]): ServeArguments {
     trustProxy: values['trust-proxy'],
     timeout: values.timeout,
     log,
+    workers: values.workers,
+    metricsPort: values['metrics-port'],
   }
 }
 
@@ -97,6 +103,8 @@ Options (each overrides the environment variable in brackets):
                           (default: none; the socket address is the client)
       --timeout <t>       upstream timeout, ms or s (30000, 30s) [CLERK_PROXY_TIMEOUT] (default 30s)
       --log <format>      pretty | json | off [CLERK_PROXY_LOG] (default pretty)
+  -w, --workers <n>       worker processes sharing the port, or auto (one per CPU) [CLERK_PROXY_WORKERS] (default 1)
+      --metrics-port <n>  serve Prometheus metrics on 127.0.0.1:<n>/metrics [CLERK_PROXY_METRICS_PORT] (default: off)
       --env-file <path>   read variables from this file (default: .env in the current folder, if present)
   -h, --help              show this help
   -v, --version           show the version
@@ -110,6 +118,7 @@ Optional environment:
   CLERK_PROXY_HEADERS_TIMEOUT  time a client has to send its request headers (default 20s)
   CLERK_PROXY_REQUEST_TIMEOUT  time a client has to send its whole request; 0 = none (default 120s)
   CLERK_PROXY_SHUTDOWN_TIMEOUT time in-flight requests get after SIGTERM (default 10s)
+  CLERK_PROXY_METRICS_HOST     address of the metrics listener (default 127.0.0.1)
 
 Examples:
   CLERK_SECRET_KEY=sk_live_… CLERK_PROXY_URL=https://app.example.com/__clerk clerk-proxy

@@ -1,13 +1,19 @@
 import { getRequestListener, RequestError, type HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
+import cluster from 'node:cluster'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { readDuration, readEnv, resolveConfig, type ProxyConfig } from '../config.ts'
-import { ConfigurationError, proxyErrorResponse } from '../errors.ts'
+import { readDuration, readEnv, resolveConfig, resolveOperationsConfig, type ProxyConfig } from '../config.ts'
+import { ConfigurationError, proxyErrorCodeOf, proxyErrorResponse, type ProxyErrorCode } from '../errors.ts'
+import { createProxyMetrics, type ProxyMetrics } from '../metrics/proxy-metrics.ts'
+import { renderExposition } from '../metrics/registry.ts'
+import { createReadiness, fapiReachabilityProbe, readinessResponse, type Readiness } from '../readiness.ts'
+import { REQUEST_ID_HEADER, requestIdFor } from '../request-id.ts'
 import { refuseUnservableRequests } from './client-errors.ts'
 import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
 import { createLogger, loggablePath, type LogFormat, type Logger } from './log.ts'
+import { nodeProcessFigures, startMetricsListener, type MetricsListener } from './metrics-listener.ts'
 
 /** Options for the standalone Node server; the proxy options plus where and how to listen. */
 export interface ServeOptions extends ClerkProxyOptions {
@@ -30,6 +36,10 @@ export interface ServeOptions extends ClerkProxyOptions {
   requestTimeoutMs?: number
   /** Largest request line plus headers, in bytes (default 16 KiB, Node's); larger get `414`/`431`. */
   maxHeaderSize?: number
+  /** Port of the Prometheus metrics listener (`CLERK_PROXY_METRICS_PORT`); off when unset. */
+  metricsPort?: number
+  /** Address the metrics listener binds (`CLERK_PROXY_METRICS_HOST`, default `127.0.0.1`). */
+  metricsHost?: string
 }
 
 /** A running proxy server. */
@@ -42,6 +52,12 @@ export interface RunningServer {
   readonly port: number
   /** The validated configuration the server runs with. */
   readonly config: ProxyConfig
+  /** The metrics this process records; `undefined` when metrics are off. */
+  readonly metrics: ProxyMetrics | undefined
+  /** `http://host:port` of the metrics listener; `undefined` when off (or in a cluster worker). */
+  readonly metricsUrl: string | undefined
+  /** What `/readyz` answers. */
+  readonly readiness: Readiness
   /** Stops accepting, lets in-flight requests finish up to the bound, then closes the rest. */
   shutdown(timeoutMs?: number): Promise<void>
 }
@@ -58,8 +74,17 @@ export interface RunningServer {
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
+  const operations = resolveOperationsConfig({ metricsPort: options.metricsPort, metricsHost: options.metricsHost, env }, 1)
   const logger = typeof options.log === 'object' ? options.log : createLogger(options.log ?? 'pretty')
-  const forward = nodeForwarder()
+  let metrics: ProxyMetrics | undefined
+  const forward = nodeForwarder(
+    operations.metrics && {
+      opened: (version) => metrics?.upstreamConnectionOpened(version),
+      closed: (version) => metrics?.upstreamConnectionClosed(version),
+    },
+  )
+  const readiness = createReadiness({ probe: fapiReachabilityProbe(config, (url, init) => fetch(url, init)), connectivity: forward })
+  if (operations.metrics) metrics = createProxyMetrics(config.proxyPath, { processFigures: nodeProcessFigures, ready: () => readiness.current().ready })
   const proxy = clerkProxy({
     ...options,
     env,
@@ -69,7 +94,17 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     rawTarget: options.rawTarget ?? nodeRawTarget,
   })
   const app = new Hono<{ Bindings: HttpBindings }>()
-  if (config.proxyPath !== '') app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  if (metrics) {
+    app.use(async (c, next) => {
+      await next()
+      const code = proxyErrorCodeOf(c.res)
+      if (code) (c.env.outgoing as ObservedResponse)[ERROR_CODE] = code
+    })
+  }
+  if (config.proxyPath !== '') {
+    app.get('/healthz', (c) => c.json({ status: 'ok' }))
+    app.get('/readyz', async () => readinessResponse(await readiness.check()))
+  }
   app.route('/', proxy)
   app.notFound((c) => c.text('Not Found', 404))
 
@@ -88,9 +123,12 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   let drained: (() => void) | undefined
   const handle = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     inFlight++
+    metrics?.requestStarted()
     const started = performance.now()
+    const requestId = requestIdFor(readNodeHeader({ env: { incoming } }, REQUEST_ID_HEADER), incoming.socket.remoteAddress, config.trustProxy)
+    outgoing.setHeader(REQUEST_ID_HEADER, requestId)
     outgoing.once('close', () => {
-      logAccess(logger, incoming, outgoing, started)
+      observe(incoming, outgoing, started, requestId, logger, metrics, readiness)
       if (--inFlight === 0) drained?.()
     })
     void listener(incoming, outgoing)
@@ -126,6 +164,18 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   })
   const address = server.address() as AddressInfo
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  // In a cluster the primary serves the metrics of every worker (see workers.ts).
+  let metricsListener: MetricsListener | undefined
+  if (metrics && operations.metrics && !cluster.isWorker) {
+    const registry = metrics.registry
+    try {
+      metricsListener = await startMetricsListener(operations.metrics, () => renderExposition(registry.snapshot()), readiness)
+    } catch (error) {
+      server.close()
+      await forward.close()
+      throw error
+    }
+  }
 
   let shuttingDown: Promise<void> | undefined
   const shutdown = (timeoutMs = shutdownTimeoutMs): Promise<void> =>
@@ -133,10 +183,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       const finish = (): void => {
         clearTimeout(timer)
         server.closeAllConnections()
-        void forward.close().finally(resolve)
+        void Promise.all([forward.close(), metricsListener?.close()]).finally(() => resolve())
       }
       const timer = setTimeout(finish, timeoutMs)
       drained = finish
+      readiness.startDraining()
       server.close()
       server.closeIdleConnections()
       if (inFlight === 0) finish()
@@ -161,20 +212,53 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       process.off('SIGINT', onSignal)
     })
   }
-  return { server, url: `http://${shownHost}:${address.port}`, port: address.port, config, shutdown }
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    config,
+    metrics,
+    metricsUrl: metricsListener?.url,
+    readiness,
+    shutdown,
+  }
 }
 
-function logAccess(logger: Logger, incoming: IncomingMessage, outgoing: ServerResponse, started: number): void {
-  const timing = (outgoing as TimedResponse)[UPSTREAM_TIMING]
+/** Where the app leaves the proxy's own error code on the response, for the errors metric. */
+const ERROR_CODE: unique symbol = Symbol('clerk-proxy.error-code')
+type ObservedResponse = TimedResponse & { [ERROR_CODE]?: ProxyErrorCode }
+
+/** One finished request: the access-log line, the metrics, and proof that Clerk answers. */
+function observe(
+  incoming: IncomingMessage,
+  outgoing: ObservedResponse,
+  started: number,
+  requestId: string,
+  logger: Logger,
+  metrics: ProxyMetrics | undefined,
+  readiness: Readiness,
+): void {
+  const timing = outgoing[UPSTREAM_TIMING]
+  const errorCode = outgoing[ERROR_CODE]
+  if (timing && errorCode === undefined) readiness.upstreamAnswered()
   const length = outgoing.getHeader('content-length')
-  logger.access({
-    method: incoming.method ?? 'GET',
-    path: loggablePath(incoming.url ?? '/'),
-    status: outgoing.statusCode,
+  const method = incoming.method ?? 'GET'
+  const path = loggablePath(incoming.url ?? '/')
+  const status = outgoing.statusCode
+  const totalMs = performance.now() - started
+  const bytes = timing?.bytes ?? (length === undefined ? 0 : Number(length))
+  const aborted = !outgoing.writableFinished
+  logger.access({ method, path, status, upstreamMs: timing?.upstreamMs, totalMs, bytes, aborted, requestId })
+  metrics?.requestFinished({
+    method,
+    path,
+    status,
     upstreamMs: timing?.upstreamMs,
-    totalMs: performance.now() - started,
-    bytes: timing?.bytes ?? (length === undefined ? 0 : Number(length)),
-    aborted: !outgoing.writableFinished,
+    totalMs,
+    bytesIn: Number(incoming.headers['content-length']) || 0,
+    bytesOut: bytes,
+    errorCode,
+    aborted,
   })
 }
 
