@@ -78,11 +78,11 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       // Validated once here, so a bad value is reported once rather than by every worker.
       const config = resolveConfig(options)
       const suffix = ` (${operations.workers} workers)`
-      return await runPrimary(operations, logger, (url) => announce(logger, url + suffix, config))
+      return await runPrimary(operations, logger, (url, metricsUrl) => announce(logger, url + suffix, config, metricsUrl))
     }
     const running = await serve(options)
     if (cluster.isWorker) serveAsWorker(running)
-    else announce(logger, running.url, running.config)
+    else announce(logger, running.url, running.config, running.metricsUrl)
     return undefined
   } catch (error) {
     if (error instanceof ConfigurationError) {
@@ -99,12 +99,13 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
 }
 
 /** The start-up line: where the server listens and what it proxies to (never the secret key). */
-function announce(logger: Logger, url: string, config: ProxyConfig): void {
+function announce(logger: Logger, url: string, config: ProxyConfig, metricsUrl: string | undefined): void {
   logger.info(`clerk-proxy ${packageVersion()} listening on ${url}`, {
     prefix: config.proxyPath || '/',
     fapi: config.fapiOrigin + config.fapiBasePath,
     proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',
     trustProxy: config.trustProxy.kind === 'none' ? 'none' : config.trustProxy.kind === 'hops' ? `${config.trustProxy.hops} hop(s)` : config.trustProxy.description,
     timeoutMs: config.timeoutMs,
+    ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}),
   })
 }

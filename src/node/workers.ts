@@ -25,13 +25,13 @@ const SNAPSHOT_TIMEOUT_MS = 2_000
 
 /**
  * Runs the cluster's primary: forks `operations.workers` copies of this program (same
- * arguments), calls `announce` with the URL once every worker listens, and resolves with the
+ * arguments), calls `announce` with the URLs once every worker listens, and resolves with the
  * exit code when the cluster has stopped (or could not start).
  *
  * @example
  * if (cluster.isPrimary && operations.workers > 1) process.exitCode = await runPrimary(operations, logger, announce)
  */
-export function runPrimary(operations: OperationsConfig, logger: Logger, announce: (url: string) => void): Promise<number> {
+export function runPrimary(operations: OperationsConfig, logger: Logger, announce: (url: string, metricsUrl: string | undefined) => void): Promise<number> {
   return new Promise<number>((resolve) => {
     const workers = new Set<Worker>()
     let stopping = false
@@ -83,7 +83,7 @@ export function runPrimary(operations: OperationsConfig, logger: Logger, announc
           return
         }
       }
-      announce(url)
+      announce(url, metricsListener?.url)
     }
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
