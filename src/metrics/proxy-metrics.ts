@@ -117,6 +117,8 @@ export function createProxyMetrics(
   inFlight.set([], 0)
   const connectionsOpen = registry.gauge({ name: 'clerk_proxy_upstream_connections_open', help: 'Connections to Clerk open now, by HTTP version.', labelNames: ['http_version'] })
   const connectionsOpened = registry.counter({ name: 'clerk_proxy_upstream_connections_opened_total', help: 'Connections to Clerk opened, by HTTP version.', labelNames: ['http_version'] })
+  const processes = registry.gauge({ name: 'clerk_proxy_processes', help: 'Server processes whose figures these are (with --workers, the workers that answered this scrape).' })
+  processes.set([], 1)
   if (sources.ready) readyGauge(registry, sources.ready)
   if (sources.processFigures) processGauges(registry, sources.processFigures)
 

@@ -46,7 +46,10 @@ export function runPrimary(operations: OperationsConfig, logger: Logger, announc
       const worker = cluster.fork()
       workers.add(worker)
       worker.on('message', (message: WorkerMessage) => {
-        if (message.type !== 'clerk-proxy:listening' || started) return
+        if (message.type !== 'clerk-proxy:listening') return
+        // A worker still starting when the signal came missed the shutdown message.
+        if (stopping) return void worker.send({ type: 'clerk-proxy:shutdown' } satisfies WorkerMessage)
+        if (started) return
         listening.add(worker)
         if (listening.size === operations.workers) {
           started = true

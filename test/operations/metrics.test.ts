@@ -89,6 +89,7 @@ function expectMetricsOfExercise(text: string, samples: readonly Sample[]): void
   expect(sampleValue(samples, 'clerk_proxy_requests_in_flight')).toBe(0)
   expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000)
   expect(sampleValue(samples, 'clerk_proxy_ready')).toBe(1)
+  expect(sampleValue(samples, 'clerk_proxy_processes')).toBe(1)
 }
 
 describe('metrics on the Node server', () => {
