@@ -16,11 +16,11 @@ import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
 import { readDuration, resolveConfig, type ProxyConfig } from '../src/config.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
 import { metricsListenerApp } from '../src/metrics/listener-app.ts'
-import type { Readiness } from '../src/readiness.ts'
+import type { Readiness, ReadinessState } from '../src/readiness.ts'
 import { onFirstUse } from '../src/platform.ts'
 import type { LogFormat, Logger } from '../src/node/log.ts'
 
-export type { ClerkProxyOptions, FetchTransport, LogFormat, Logger, ProxyConfig }
+export type { ClerkProxyOptions, FetchTransport, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState }
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   listenAddress,

@@ -20,10 +20,10 @@ import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
 import { readDuration, readEnv, resolveConfig, type ProxyConfig } from '../src/config.ts'
 import { onFirstUse } from '../src/platform.ts'
 import { metricsListenerApp } from '../src/metrics/listener-app.ts'
-import type { Readiness } from '../src/readiness.ts'
+import type { Readiness, ReadinessState } from '../src/readiness.ts'
 import { createLogger, type LogFormat, type Logger } from '../src/node/log.ts'
 
-export type { ClerkProxyOptions, LogFormat, Logger, ProxyConfig }
+export type { ClerkProxyOptions, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState }
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   listenAddress,

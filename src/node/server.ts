@@ -52,8 +52,6 @@ export interface RunningServer {
   readonly port: number
   /** The validated configuration the server runs with. */
   readonly config: ProxyConfig
-  /** The metrics this process records; `undefined` when metrics are off. */
-  readonly metrics: ProxyMetrics | undefined
   /** `http://host:port` of the metrics listener; `undefined` when off (or in a cluster worker). */
   readonly metricsUrl: string | undefined
   /** What `/readyz` answers. */
@@ -212,16 +210,30 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       process.off('SIGINT', onSignal)
     })
   }
-  return {
+  const running: RunningServer = {
     server,
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     config,
-    metrics,
     metricsUrl: metricsListener?.url,
     readiness,
     shutdown,
   }
+  if (metrics) recordedMetrics.set(running, metrics)
+  return running
+}
+
+const recordedMetrics = new WeakMap<RunningServer, ProxyMetrics>()
+
+/**
+ * The metrics a running server records (`undefined` when metrics are off): what a cluster
+ * worker sends its primary.
+ *
+ * @example
+ * metricsOf(running)?.registry.snapshot()
+ */
+export function metricsOf(running: RunningServer): ProxyMetrics | undefined {
+  return recordedMetrics.get(running)
 }
 
 /** Where the app leaves the proxy's own error code on the response, for the errors metric. */

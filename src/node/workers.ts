@@ -12,7 +12,7 @@ import type { OperationsConfig } from '../config.ts'
 import { mergeSnapshots, renderExposition, type FamilySnapshot } from '../metrics/registry.ts'
 import type { Logger } from './log.ts'
 import { startMetricsListener, type MetricsListener } from './metrics-listener.ts'
-import type { RunningServer } from './server.ts'
+import { metricsOf, type RunningServer } from './server.ts'
 
 /** Messages between the primary and its workers. */
 type WorkerMessage =
@@ -151,7 +151,7 @@ export function serveAsWorker(running: RunningServer): void {
   process.on('message', (message: WorkerMessage) => {
     if (message.type === 'clerk-proxy:shutdown') stop()
     else if (message.type === 'clerk-proxy:metrics') {
-      process.send?.({ type: 'clerk-proxy:metrics', id: message.id, snapshot: running.metrics?.registry.snapshot() } satisfies WorkerMessage)
+      process.send?.({ type: 'clerk-proxy:metrics', id: message.id, snapshot: metricsOf(running)?.registry.snapshot() } satisfies WorkerMessage)
     }
   })
   process.once('disconnect', stop)
