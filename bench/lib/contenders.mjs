@@ -70,6 +70,16 @@ export const CONTENDERS = [
     start: (ctx) => startAndWait(ctx, process.execPath, ['bin/clerk-proxy.js']),
   },
   {
+    // `--workers 2`: node:cluster, the primary handing connections to two workers. Compare with
+    // ours-node (one process) under BENCH_PIN=0: pinned, both workers would share one CPU.
+    id: 'ours-node-2w',
+    label: 'ours · Node · 2 workers',
+    runtime: 'node',
+    kind: 'ours',
+    unavailable: (root) => needs(root, 'dist/src/cli/main.js', 'build output (npm run build)'),
+    start: (ctx) => startAndWait(ctx, process.execPath, ['bin/clerk-proxy.js', '--workers', '2']),
+  },
+  {
     id: 'clerk-node',
     label: 'Clerk helper · Node',
     runtime: 'node',
