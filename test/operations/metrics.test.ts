@@ -4,16 +4,15 @@
  * match the traffic sent; and nothing a client sends (path parameters, query, cookies, IPs,
  * methods) ever becomes a label.
  */
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { serve, type RunningServer } from '../../adapters/node.ts'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { sendRaw } from '../support/http-client.ts'
 import { promtoolCheck, sampleValue, scrapeSettled, type Sample } from '../support/prometheus.ts'
-import { spawnServer, type SpawnedServer } from '../support/spawn-server.ts'
+import type { SpawnedServer } from '../support/spawn-server.ts'
+import { STANDALONE_COMMANDS, standaloneEnv } from '../support/standalone-commands.ts'
 
 const SECRET = 'sk_live_metricsTestSecret0123456789abcdef'
-const root = fileURLToPath(new URL('../../', import.meta.url))
 let fapi: FapiStandIn
 beforeAll(async () => {
   fapi = await startFapiStandIn()
@@ -145,31 +144,11 @@ describe('metrics on the Node server', () => {
   })
 })
 
-const runtimes = {
-  bun: (env: Record<string, string>) => spawnServer(fileURLToPath(new URL('node_modules/.bin/bun', `file://${root}`)), ['run', `${root}adapters/bun.ts`], env),
-  deno: (env: Record<string, string>) =>
-    spawnServer(fileURLToPath(new URL('node_modules/.bin/deno', `file://${root}`)), ['run', '--allow-net', '--allow-env', `${root}adapters/deno.ts`], {
-      ...env,
-      DENO_DIR: `${root}.deno`,
-      NO_COLOR: '1',
-    }),
-}
-
-for (const [name, start] of Object.entries(runtimes)) {
+for (const name of ['Bun', 'Deno'] as const) {
   describe(`metrics on the ${name} server`, () => {
     let server: SpawnedServer
     beforeAll(async () => {
-      server = await start({
-        PATH: process.env['PATH'] ?? '',
-        HOME: process.env['HOME'] ?? '',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        CLERK_SECRET_KEY: SECRET,
-        CLERK_FAPI_URL: fapi.url,
-        CLERK_PROXY_MAX_BODY: '16',
-        CLERK_PROXY_LOG: 'off',
-        CLERK_PROXY_METRICS_PORT: '0',
-      })
+      server = await STANDALONE_COMMANDS[name](standaloneEnv(SECRET, fapi.url, { CLERK_PROXY_MAX_BODY: '16', CLERK_PROXY_LOG: 'off', CLERK_PROXY_METRICS_PORT: '0' }))
     }, 60_000)
     afterAll(async () => {
       await server?.stop()

@@ -5,21 +5,15 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { sendRaw } from '../support/http-client.ts'
 import { parseSamples, sampleValue } from '../support/prometheus.ts'
-import { spawnServer, type SpawnedServer } from '../support/spawn-server.ts'
+import type { SpawnedServer } from '../support/spawn-server.ts'
+import { STANDALONE_COMMANDS, standaloneEnv } from '../support/standalone-commands.ts'
 
 const SECRET = 'sk_live_readinessTestSecret0123456789'
-const root = fileURLToPath(new URL('../../', import.meta.url))
 
-const commands: Record<string, (env: Record<string, string>) => Promise<SpawnedServer>> = {
-  'Node (clerk-proxy CLI)': (env) => spawnServer(process.execPath, [`${root}bin/clerk-proxy.js`], env),
-  Bun: (env) => spawnServer(`${root}node_modules/.bin/bun`, ['run', `${root}adapters/bun.ts`], env),
-  Deno: (env) => spawnServer(`${root}node_modules/.bin/deno`, ['run', '--allow-net', '--allow-env', `${root}adapters/deno.ts`], { ...env, DENO_DIR: `${root}.deno`, NO_COLOR: '1' }),
-}
 
 let fapi: FapiStandIn
 /** A Frontend API that cannot be reached: every connection is cut before a byte is answered. */
@@ -36,16 +30,7 @@ afterAll(async () => {
   await new Promise((resolve) => unreachable.close(resolve))
 })
 
-const baseEnv = (fapiUrl: string): Record<string, string> => ({
-  PATH: process.env['PATH'] ?? '',
-  HOME: process.env['HOME'] ?? '',
-  PORT: '0',
-  HOST: '127.0.0.1',
-  CLERK_SECRET_KEY: SECRET,
-  CLERK_FAPI_URL: fapiUrl,
-  CLERK_PROXY_LOG: 'pretty',
-  CLERK_PROXY_METRICS_PORT: '0',
-})
+const baseEnv = (fapiUrl: string): Record<string, string> => standaloneEnv(SECRET, fapiUrl, { CLERK_PROXY_LOG: 'pretty', CLERK_PROXY_METRICS_PORT: '0' })
 
 const metricsUrlOf = (server: SpawnedServer): string => {
   const url = /metrics[=:]\s*(http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(server.output())?.[1]
@@ -58,7 +43,7 @@ async function readyz(baseUrl: string): Promise<{ status: number; body: unknown 
   return { status: response.status, body: JSON.parse(response.body.toString()) }
 }
 
-for (const [name, start] of Object.entries(commands)) {
+for (const [name, start] of Object.entries(STANDALONE_COMMANDS)) {
   describe(`/readyz on the ${name} server`, () => {
     const servers: SpawnedServer[] = []
     afterAll(async () => {

@@ -4,16 +4,15 @@
  * line, and never forwarded to Clerk (neither a client's nor ours).
  */
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { serve, type AccessLogEntry, type RunningServer, type ServeOptions } from '../../adapters/node.ts'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { headerValues, sendRaw } from '../support/http-client.ts'
-import { spawnServer, type SpawnedServer } from '../support/spawn-server.ts'
+import type { SpawnedServer } from '../support/spawn-server.ts'
+import { STANDALONE_COMMANDS, standaloneEnv } from '../support/standalone-commands.ts'
 
 const SECRET = 'sk_live_requestIdTestSecret0123456789'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-const root = fileURLToPath(new URL('../../', import.meta.url))
 let fapi: FapiStandIn
 beforeAll(async () => {
   fapi = await startFapiStandIn()
@@ -120,24 +119,11 @@ describeRequestIds(
 
 // Bun and Deno as their documented commands, reading the JSON access log they print.
 const spawned: SpawnedServer[] = []
-const commands: Record<string, (env: Record<string, string>) => Promise<SpawnedServer>> = {
-  Bun: (env) => spawnServer(`${root}node_modules/.bin/bun`, ['run', `${root}adapters/bun.ts`], env),
-  Deno: (env) => spawnServer(`${root}node_modules/.bin/deno`, ['run', '--allow-net', '--allow-env', `${root}adapters/deno.ts`], { ...env, DENO_DIR: `${root}.deno`, NO_COLOR: '1' }),
-}
-for (const [name, command] of Object.entries(commands)) {
+for (const name of ['Bun', 'Deno'] as const) {
   describeRequestIds(
     name,
     async (trusted) => {
-      const server = await command({
-        PATH: process.env['PATH'] ?? '',
-        HOME: process.env['HOME'] ?? '',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        CLERK_SECRET_KEY: SECRET,
-        CLERK_FAPI_URL: fapi.url,
-        CLERK_PROXY_LOG: 'json',
-        ...(trusted ? { TRUST_PROXY: 'loopback' } : {}),
-      })
+      const server = await STANDALONE_COMMANDS[name](standaloneEnv(SECRET, fapi.url, { CLERK_PROXY_LOG: 'json', ...(trusted ? { TRUST_PROXY: 'loopback' } : {}) }))
       spawned.push(server)
       const lines = (): { msg: string; path: string; requestId?: string }[] =>
         server
