@@ -107,7 +107,7 @@ export function createProxyMetrics(
     { name: 'clerk_proxy_upstream_response_headers_seconds', help: "Time from sending a request to Clerk until Clerk's response headers arrived.", labelNames: ['route'] },
     SECONDS_BUCKETS,
   )
-  const bytesIn = registry.counter({ name: 'clerk_proxy_request_body_bytes_total', help: 'Request body bytes received (declared Content-Length).', labelNames: ['route'] })
+  const bytesIn = registry.counter({ name: 'clerk_proxy_request_body_bytes_total', help: 'Request body bytes declared (Content-Length) by the requests answered.', labelNames: ['route'] })
   const bytesOut = registry.counter({ name: 'clerk_proxy_response_body_bytes_total', help: 'Response body bytes sent to clients.', labelNames: ['route'] })
   const errors = registry.counter({ name: 'clerk_proxy_errors_total', help: "Responses the proxy made itself, by the proxy's error code.", labelNames: ['code'] })
   for (const code of ERROR_CODES) errors.inc([code], 0)

@@ -36,7 +36,11 @@ export interface ServeOptions extends ClerkProxyOptions {
   requestTimeoutMs?: number
   /** Largest request line plus headers, in bytes (default 16 KiB, Node's); larger get `414`/`431`. */
   maxHeaderSize?: number
-  /** Port of the Prometheus metrics listener (`CLERK_PROXY_METRICS_PORT`); off when unset. */
+  /**
+   * Port of the Prometheus metrics listener (`CLERK_PROXY_METRICS_PORT`); off when unset. In a
+   * `node:cluster` worker the figures are recorded but the listener is left to the primary
+   * (as `clerk-proxy --workers` does).
+   */
   metricsPort?: number
   /** Address the metrics listener binds (`CLERK_PROXY_METRICS_HOST`, default `127.0.0.1`). */
   metricsHost?: string
