@@ -20,8 +20,8 @@ type WorkerMessage =
   | { readonly type: 'clerk-proxy:shutdown' }
   | { readonly type: 'clerk-proxy:metrics'; readonly id: number; readonly snapshot?: FamilySnapshot[] }
 
-/** How long the primary waits for a worker's figures at scrape time. */
-const SNAPSHOT_TIMEOUT_MS = 2_000
+/** How long the primary waits for a worker's figures at scrape time (Prometheus waits 10 s). */
+const SNAPSHOT_TIMEOUT_MS = 5_000
 
 /**
  * Runs the cluster's primary: forks `operations.workers` copies of this program (same

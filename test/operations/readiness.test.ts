@@ -78,7 +78,7 @@ for (const [name, start] of Object.entries(STANDALONE_COMMANDS)) {
       await fapi.waitFor((r) => r.url === `/hold?t=${t}`)
       process.kill(server.pid, 'SIGTERM')
       let state = await readyz(metricsUrl)
-      for (let i = 0; i < 100 && state.status === 200; i++) {
+      for (let i = 0; i < 500 && state.status === 200; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20))
         state = await readyz(metricsUrl)
       }

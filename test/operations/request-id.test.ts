@@ -32,8 +32,8 @@ const tag = (): string => randomBytes(6).toString('hex')
 
 interface Target {
   readonly url: string
-  /** Access-log lines for requests whose path contains `tag`. */
-  logged(tag: string): Promise<{ path: string; requestId?: string }[]>
+  /** The access-log lines for requests whose path contains `tag`, once there are `count` of them. */
+  logged(tag: string, count: number): Promise<{ path: string; requestId?: string }[]>
 }
 
 /** The same behaviour, whatever runtime serves it; `trusted` says whether 127.0.0.1 is a trusted proxy. */
@@ -57,7 +57,7 @@ function describeRequestIds(name: string, start: (trusted: boolean) => Promise<T
       expect(ids[1]![0]).toMatch(UUID)
       expect(ids[1]![0]).not.toBe(ids[0]![0])
       for (const seen of fapi.requests.filter((r) => r.url.includes(t))) expect(headerValues(seen.rawHeaders, 'x-request-id')).toEqual([])
-      const lines = await open.logged(t)
+      const lines = await open.logged(t, 2)
       expect(lines.map((l) => l.requestId).sort()).toEqual([ids[0]![0], ids[1]![0]].sort())
     })
 
@@ -68,7 +68,7 @@ function describeRequestIds(name: string, start: (trusted: boolean) => Promise<T
       expect(id).toMatch(UUID)
       const seen = await fapi.waitFor((r) => r.url.includes(t))
       expect(headerValues(seen.rawHeaders, 'x-request-id')).toEqual([])
-      expect((await open.logged(t)).map((l) => l.requestId)).toEqual([id])
+      expect((await open.logged(t, 1)).map((l) => l.requestId)).toEqual([id])
     })
 
     test("behind a trusted proxy, the proxy's id is kept and logged, and still not sent to Clerk", async () => {
@@ -77,7 +77,7 @@ function describeRequestIds(name: string, start: (trusted: boolean) => Promise<T
       expect(headerValues(response.rawHeaders, 'x-request-id')).toEqual([`lb-${t}`])
       const seen = await fapi.waitFor((r) => r.url.includes(t))
       expect(headerValues(seen.rawHeaders, 'x-request-id')).toEqual([])
-      expect((await behindProxy.logged(t)).map((l) => l.requestId)).toEqual([`lb-${t}`])
+      expect((await behindProxy.logged(t, 1)).map((l) => l.requestId)).toEqual([`lb-${t}`])
     })
 
     test('a malformed id, even from a trusted proxy, is replaced', async () => {
@@ -112,7 +112,7 @@ describeRequestIds(
     const log: ServeOptions['log'] = { access: (e) => void entries.push(e), info() {}, error() {} }
     const running = await serve({ env: {}, secretKey: SECRET, fapiUrl: fapi.url, port: 0, host: '127.0.0.1', log, handleSignals: false, trustProxy: trusted ? 'loopback' : undefined })
     nodeServers.push(running)
-    return { url: running.url, logged: async (t) => settledEntries(() => entries.filter((e) => e.path.includes(t))) }
+    return { url: running.url, logged: async (t, count) => entriesOnceThere(count, () => entries.filter((e) => e.path.includes(t))) }
   },
   async () => void (await Promise.all(nodeServers.map((s) => s.shutdown(500)))),
 )
@@ -131,23 +131,17 @@ for (const name of ['Bun', 'Deno'] as const) {
           .split('\n')
           .filter((line) => line.startsWith('{'))
           .map((line) => JSON.parse(line) as { msg: string; path: string; requestId?: string })
-      return { url: server.baseUrl, logged: async (t) => settledEntries(() => lines().filter((l) => l.msg === 'request' && l.path.includes(t))) }
+      return { url: server.baseUrl, logged: async (t, count) => entriesOnceThere(count, () => lines().filter((l) => l.msg === 'request' && l.path.includes(t))) }
     },
     async () => void (await Promise.all(spawned.splice(0).map((s) => s.stop()))),
   )
 }
 
 /**
- * The entries once their number stops changing: a server writes the line when the response
- * has closed, which can be a moment after the client read it (at most 50 looks, 20 ms apart).
+ * The entries once `count` are there: a server writes the line when the response has closed,
+ * which can be a moment after the client read it (at most 500 looks, 20 ms apart).
  */
-async function settledEntries<T>(read: () => T[]): Promise<T[]> {
-  let previous = -1
-  for (let i = 0; i < 50; i++) {
-    const entries = read()
-    if (entries.length > 0 && entries.length === previous) return entries
-    previous = entries.length
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+async function entriesOnceThere<T>(count: number, read: () => T[]): Promise<T[]> {
+  for (let i = 0; i < 500 && read().length < count; i++) await new Promise((resolve) => setTimeout(resolve, 20))
   return read()
 }

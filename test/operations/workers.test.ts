@@ -21,10 +21,10 @@ function childrenOf(pid: number): number[] {
   return text === '' ? [] : text.split(/\s+/).map(Number)
 }
 
-/** Polls `read` until `done` says so: at most 250 looks, 20 ms apart. */
+/** Polls `read` until `done` says so: at most 1000 looks, 20 ms apart. */
 async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
   let value = await read()
-  for (let i = 0; i < 250 && !done(value); i++) {
+  for (let i = 0; i < 1000 && !done(value); i++) {
     await new Promise((resolve) => setTimeout(resolve, 20))
     value = await read()
   }
@@ -66,7 +66,8 @@ describe('clerk-proxy --workers 2', () => {
     for (let i = 0; i < 20; i++) expect((await sendRaw(cluster.baseUrl, { target: '/__clerk/v1/environment' })).status).toBe(200)
     const text = await eventually(
       async () => (await fetch(`${metricsUrl}/metrics`)).text(),
-      (t) => sampleValue(parseSamples(t), 'clerk_proxy_requests_in_flight') === 0,
+      // Every worker answered the scrape, and every request has been counted.
+      (t) => sampleValue(parseSamples(t), 'clerk_proxy_processes') === 2 && sampleValue(parseSamples(t), 'clerk_proxy_requests_in_flight') === 0,
     )
     const samples = parseSamples(text)
     expect(sampleValue(samples, 'clerk_proxy_requests_total', { method: 'GET', status_class: '2xx', route: '/v1/environment' }) - served).toBe(20)

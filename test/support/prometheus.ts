@@ -44,7 +44,7 @@ export function sampleValue(samples: readonly Sample[], name: string, labels: Re
 
 /**
  * Scrapes `metricsUrl` until no request is in flight (the server counts a request once its
- * response has closed, which can be a moment after the client read it): at most 50 tries.
+ * response has closed, which can be a moment after the client read it): at most 250 tries.
  */
 export async function scrapeSettled(metricsUrl: string): Promise<{ text: string; samples: Sample[] }> {
   for (let attempt = 0; ; attempt++) {
@@ -52,7 +52,7 @@ export async function scrapeSettled(metricsUrl: string): Promise<{ text: string;
     const text = await response.text()
     if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}: ${text}`)
     const samples = parseSamples(text)
-    if (sampleValue(samples, 'clerk_proxy_requests_in_flight') === 0 || attempt === 50) return { text, samples }
+    if (sampleValue(samples, 'clerk_proxy_requests_in_flight') === 0 || attempt === 250) return { text, samples }
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
