@@ -87,7 +87,9 @@ describe('the Dockerfile', () => {
             symlinkSync(join(root, 'node_modules'), join(cwd, 'node_modules'))
             continue
           }
-          const run = spawnSync('sh', ['-c', mapPaths(command)], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 })
+          // A fresh npm cache, as in a fresh image: npm runs sharing one cache can trip over each other.
+          const npmCache = inImage('root/.npm')
+          const run = spawnSync('sh', ['-c', mapPaths(command)], { cwd, encoding: 'utf8', env: { ...process.env, ...env, npm_config_cache: npmCache }, timeout: 240_000 })
           if (run.status !== 0) throw new Error(`RUN ${command} failed (${run.status}):\n${run.stdout}${run.stderr}`)
         }
       } else if (keyword === 'HEALTHCHECK') {
