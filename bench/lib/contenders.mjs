@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { startNginxProxy } from './nginx.mjs'
-import { startProcess, waitForHttp } from './processes.mjs'
+import { CPU_SETS, startProcess, waitForHttp } from './processes.mjs'
 
 /**
  * @typedef {object} StartContext
@@ -76,7 +76,8 @@ export const CONTENDERS = [
     label: 'ours · Node · 2 workers',
     runtime: 'node',
     kind: 'ours',
-    unavailable: (root) => needs(root, 'dist/src/cli/main.js', 'build output (npm run build)'),
+    unavailable: (root) =>
+      CPU_SETS ? 'pinned to one CPU, two workers would share it: run with BENCH_PIN=0' : needs(root, 'dist/src/cli/main.js', 'build output (npm run build)'),
     start: (ctx) => startAndWait(ctx, process.execPath, ['bin/clerk-proxy.js', '--workers', '2']),
   },
   {
