@@ -39,6 +39,11 @@ export interface ProxyMetrics {
   requestStarted(): void
   /** A request ended (in-flight goes down; counters and histograms record it). */
   requestFinished(observation: RequestObservation): void
+  /**
+   * The proxy answered with its own error outside a request it could observe (a request
+   * Node's HTTP parser refused, one that cannot be turned into a URL).
+   */
+  proxyErrorAnswered(code: ProxyErrorCode): void
   /** The upstream pool opened a connection to Clerk. */
   upstreamConnectionOpened(httpVersion: string): void
   /** The upstream pool closed a connection to Clerk. */
@@ -136,6 +141,7 @@ export function createProxyMetrics(
       if (o.errorCode !== undefined) errors.inc([o.errorCode])
       if (o.aborted) aborted.inc()
     },
+    proxyErrorAnswered: (code) => errors.inc([code]),
     upstreamConnectionOpened: (version) => {
       connectionsOpened.inc([version])
       connectionsOpen.add([version], 1)

@@ -112,10 +112,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
 
   const listener = getRequestListener(app.fetch, {
     // Requests @hono/node-server cannot turn into a URL (bad Host, backslash in the path).
-    errorHandler: (error) =>
-      error instanceof RequestError
-        ? proxyErrorResponse(400, 'proxy_bad_request', 'Malformed request', 'The request target or Host header cannot be parsed.')
-        : proxyErrorResponse(500, 'proxy_request_failed', 'Internal proxy error'),
+    errorHandler: (error) => {
+      const response =
+        error instanceof RequestError
+          ? proxyErrorResponse(400, 'proxy_bad_request', 'Malformed request', 'The request target or Host header cannot be parsed.')
+          : proxyErrorResponse(500, 'proxy_request_failed', 'Internal proxy error')
+      // Answered outside the app, so its middleware does not see the code.
+      metrics?.proxyErrorAnswered(proxyErrorCodeOf(response)!)
+      return response
+    },
   })
   const maxHeaderSize = options.maxHeaderSize ?? 16 * 1024
   const requestTimeout = options.requestTimeoutMs ?? readDuration(env, 'CLERK_PROXY_REQUEST_TIMEOUT') ?? 120_000
@@ -153,7 +158,10 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     if (!(Number(incoming.headers['content-length']) > config.maxBodyBytes)) outgoing.writeContinue()
     handle(incoming, outgoing)
   })
-  refuseUnservableRequests(server, maxHeaderSize, (status, reason) => logger.info('refused malformed request', { status, reason }))
+  refuseUnservableRequests(server, maxHeaderSize, (status, reason, code) => {
+    logger.info('refused malformed request', { status, reason })
+    metrics?.proxyErrorAnswered(code)
+  })
 
   const port = options.port ?? numberFromEnv(env, 'PORT') ?? 3000
   const host = options.host ?? readEnv(env, 'HOST') ?? '0.0.0.0'

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { serve, type RunningServer } from '../../adapters/node.ts'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
-import { sendRaw } from '../support/http-client.ts'
+import { sendBytes, sendRaw } from '../support/http-client.ts'
 import { promtoolCheck, sampleValue, scrapeSettled, type Sample } from '../support/prometheus.ts'
 import type { SpawnedServer } from '../support/spawn-server.ts'
 import { STANDALONE_COMMANDS, standaloneEnv } from '../support/standalone-commands.ts'
@@ -129,6 +129,20 @@ describe('metrics on the Node server', () => {
     expect(sampleValue(samples, 'clerk_proxy_upstream_connections_opened_total', { http_version: '1.1' })).toBeGreaterThanOrEqual(1)
     expect(sampleValue(samples, 'clerk_proxy_upstream_connections_open', { http_version: '1.1' })).toBeGreaterThanOrEqual(1)
     expect(sampleValue(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0)
+  })
+
+  test('count malformed requests refused before they reach the proxy (parser, unparseable Host) as proxy_bad_request', async () => {
+    const strict = await serve({ env: {}, secretKey: SECRET, fapiUrl: fapi.url, port: 0, host: '127.0.0.1', log: 'off', handleSignals: false, metricsPort: 0 })
+    try {
+      const badHost = await sendBytes(strict.url, 'GET /__clerk/v1/client HTTP/1.1\r\nHost: a b\\c\r\nConnection: close\r\n\r\n')
+      expect(badHost).toMatch(/^HTTP\/1\.1 400 /)
+      const bigHeader = await sendBytes(strict.url, `GET /__clerk/v1/client HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`)
+      expect(bigHeader).toMatch(/^HTTP\/1\.1 431 /)
+      const { samples } = await scrapeSettled(strict.metricsUrl!)
+      expect(sampleValue(samples, 'clerk_proxy_errors_total', { code: 'proxy_bad_request' })).toBe(2)
+    } finally {
+      await strict.shutdown(500)
+    }
   })
 
   test('count an upstream timeout under its own code', async () => {
