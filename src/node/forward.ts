@@ -31,8 +31,14 @@ export interface UpstreamTiming {
 /** The key under which the forwarder leaves an {@link UpstreamTiming} on the `ServerResponse`. */
 export const UPSTREAM_TIMING: unique symbol = Symbol('clerk-proxy.upstream-timing')
 
-/** A `ServerResponse` the forwarder may annotate with its timing. */
-export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTiming }
+/**
+ * Where the standalone server leaves the request id for the relay to send with Clerk's
+ * headers: a `setHeader` beforehand would put every `writeHead` on Node's slow path.
+ */
+export const REQUEST_ID: unique symbol = Symbol('clerk-proxy.request-id')
+
+/** A `ServerResponse` the forwarder may annotate with its timing (and the server with a request id). */
+export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTiming; [REQUEST_ID]?: string }
 
 const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': '1' } })
 
@@ -177,8 +183,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     timing.upstreamMs = performance.now() - this.started
     outgoing[UPSTREAM_TIMING] = timing
     const { headers, contentLength } = clientHeaderRecord(rawHeaders, this.shaping)
-    // A request id the server (or middleware before the proxy) set wins over Clerk's.
-    if (outgoing.hasHeader(REQUEST_ID_HEADER)) delete headers[REQUEST_ID_HEADER]
+    // The server's request id (or one middleware before the proxy set) wins over Clerk's.
+    const requestId = outgoing[REQUEST_ID]
+    if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId
+    else if (outgoing.hasHeader(REQUEST_ID_HEADER)) delete headers[REQUEST_ID_HEADER]
     if (contentLength === undefined) this.countBytes = true
     else timing.bytes = Number(contentLength)
     this.headersSent = true

@@ -1,4 +1,4 @@
-import { getRequestListener, RequestError, type HttpBindings } from '@hono/node-server'
+import { getRequestListener, RequestError, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import cluster from 'node:cluster'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -11,7 +11,7 @@ import { renderExposition } from '../metrics/registry.ts'
 import { createReadiness, fapiReachabilityProbe, readinessResponse, type Readiness } from '../readiness.ts'
 import { REQUEST_ID_HEADER, requestIdFor } from '../request-id.ts'
 import { refuseUnservableRequests } from './client-errors.ts'
-import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
+import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, REQUEST_ID, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
 import { createLogger, loggablePath, type LogFormat, type Logger } from './log.ts'
 import { nodeProcessFigures, startMetricsListener, type MetricsListener } from './metrics-listener.ts'
 
@@ -96,13 +96,6 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     rawTarget: options.rawTarget ?? nodeRawTarget,
   })
   const app = new Hono<{ Bindings: HttpBindings }>()
-  if (metrics) {
-    app.use(async (c, next) => {
-      await next()
-      const code = proxyErrorCodeOf(c.res)
-      if (code) (c.env.outgoing as ObservedResponse)[ERROR_CODE] = code
-    })
-  }
   if (config.proxyPath !== '') {
     app.get('/healthz', (c) => c.json({ status: 'ok' }))
     app.get('/readyz', async () => readinessResponse(await readiness.check()))
@@ -110,7 +103,21 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   app.route('/', proxy)
   app.notFound((c) => c.text('Not Found', 404))
 
-  const listener = getRequestListener(app.fetch, {
+  // Answers the app made itself (the relay has written Clerk's, with the id, already) get the
+  // request id, and their error code is kept for the metrics. A wrapper, not a middleware:
+  // Hono calls a lone matching handler directly, without composing a chain around it.
+  const answered = (response: Response, outgoing: ObservedResponse): Response => {
+    if (!outgoing.headersSent) outgoing.setHeader(REQUEST_ID_HEADER, outgoing[REQUEST_ID]!)
+    const code = metrics && proxyErrorCodeOf(response)
+    if (code) outgoing[ERROR_CODE] = code
+    return response
+  }
+  const fetchAnswer = (request: Request, env: HttpBindings | Http2Bindings): Response | Promise<Response> => {
+    const response = app.fetch(request, env)
+    const outgoing = env.outgoing as ObservedResponse
+    return response instanceof Promise ? response.then((r) => answered(r, outgoing)) : answered(response, outgoing)
+  }
+  const listener = getRequestListener(fetchAnswer, {
     // Requests @hono/node-server cannot turn into a URL (bad Host, backslash in the path).
     errorHandler: (error) => {
       const response =
@@ -133,7 +140,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     metrics?.requestStarted()
     const started = performance.now()
     const requestId = requestIdFor(readNodeHeader({ env: { incoming } }, REQUEST_ID_HEADER), incoming.socket.remoteAddress, config.trustProxy)
-    outgoing.setHeader(REQUEST_ID_HEADER, requestId)
+    ;(outgoing as ObservedResponse)[REQUEST_ID] = requestId
     outgoing.once('close', () => {
       observe(incoming, outgoing, started, requestId, logger, metrics, readiness)
       if (--inFlight === 0) drained?.()
