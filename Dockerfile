@@ -3,8 +3,9 @@
 # and Kubernetes probes. test/operations/container.test.ts runs this file's install and entry
 # commands outside a container engine.
 
-# Build stage: the tarball npm would publish.
-FROM node:24-alpine AS build
+# Build stage: the tarball npm would publish. Debian (glibc), like the machines the build is
+# tested on: the dev tools ship native binaries (TypeScript 7, esbuild).
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json README.md CHANGELOG.md LICENSE ./
 COPY bin ./bin
@@ -15,7 +16,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts \
  && npm pack --ignore-scripts --pack-destination /tmp \
  && mv /tmp/fapi-proxy-clerk-*.tgz /tmp/clerk-proxy.tgz
 
-# Runtime stage: the tarball installed with its runtime dependencies only.
+# Runtime stage: the tarball installed with its runtime dependencies only (all plain
+# JavaScript, so the small Alpine image serves).
 FROM node:24-alpine
 ENV NODE_ENV=production \
     PORT=3000
