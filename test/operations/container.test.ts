@@ -5,7 +5,7 @@
  * the runtime stage's `npm install` of the tarball. Then the ENTRYPOINT runs with the image's
  * environment and the probes answer: /healthz, /readyz, and the HEALTHCHECK command itself.
  *
- * Not run here (said in docs/operating.md): the base image (node:24-alpine; this machine runs
+ * Not run here (said in docs/operating.md): the base images (node:24-bookworm-slim, node:24-alpine; this machine runs
  * Node 20), the build stage's `npm ci` (the repository's installed modules stand in for it),
  * `USER node` (checked as text below), and the container's network namespace (the test binds
  * 127.0.0.1 instead of the image's 0.0.0.0).
