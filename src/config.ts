@@ -270,19 +270,21 @@ export const DEFAULT_METRICS_HOST = '127.0.0.1'
  */
 export function resolveOperationsConfig(options: OperationsOptions, cpuCount: number): OperationsConfig {
   const problems: string[] = []
-  const pick = (option: number | string | undefined, variable: string): [string | undefined, string] =>
-    option !== undefined ? [String(option).trim(), `option ${variable}`] : [readEnv(options.env, variable)?.trim(), variable]
+  const pick = (name: 'metricsPort' | 'metricsHost' | 'workers', variable: string): [string | undefined, string] => {
+    const option = options[name]
+    return option !== undefined ? [String(option).trim(), `option ${name}`] : [readEnv(options.env, variable)?.trim(), variable]
+  }
 
-  const [portText, portSource] = pick(options.metricsPort, 'CLERK_PROXY_METRICS_PORT')
+  const [portText, portSource] = pick('metricsPort', 'CLERK_PROXY_METRICS_PORT')
   let port: number | undefined
   if (portText !== undefined) {
     port = Number(portText)
     if (!/^\d+$/.test(portText) || port > 65535) problems.push(`${portSource} must be a port number from 0 to 65535, got "${portText}"`)
   }
-  const [hostText, hostSource] = pick(options.metricsHost, 'CLERK_PROXY_METRICS_HOST')
+  const [hostText, hostSource] = pick('metricsHost', 'CLERK_PROXY_METRICS_HOST')
   if (hostText !== undefined && !/^[A-Za-z0-9.:[\]-]+$/.test(hostText)) problems.push(`${hostSource} must be an address like 127.0.0.1 or 0.0.0.0, got "${hostText}"`)
 
-  const [workersText, workersSource] = pick(options.workers, 'CLERK_PROXY_WORKERS')
+  const [workersText, workersSource] = pick('workers', 'CLERK_PROXY_WORKERS')
   let workers = 1
   if (workersText !== undefined) {
     workers = workersText.toLowerCase() === 'auto' ? Math.max(1, cpuCount) : Number(workersText)

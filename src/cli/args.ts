@@ -16,6 +16,7 @@ export interface ServeArguments {
   readonly log: LogFormat | undefined
   readonly workers: string | undefined
   readonly metricsPort: string | undefined
+  readonly metricsHost: string | undefined
 }
 
 /** A command-line mistake, reported with the usage hint. */
@@ -52,6 +53,7 @@ export function parseServeArguments(argv: readonly string[]): ServeArguments {
         log: { type: 'string' },
         workers: { type: 'string', short: 'w' },
         'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
       },
     }))
   } catch (error) {
@@ -78,6 +80,7 @@ export function parseServeArguments(argv: readonly string[]): ServeArguments {
     log,
     workers: values.workers,
     metricsPort: values['metrics-port'],
+    metricsHost: values['metrics-host'],
   }
 }
 
@@ -105,6 +108,7 @@ Options (each overrides the environment variable in brackets):
       --log <format>      pretty | json | off [CLERK_PROXY_LOG] (default pretty)
   -w, --workers <n>       worker processes sharing the port, or auto (one per CPU) [CLERK_PROXY_WORKERS] (default 1)
       --metrics-port <n>  serve Prometheus metrics on 127.0.0.1:<n>/metrics [CLERK_PROXY_METRICS_PORT] (default: off)
+      --metrics-host <a>  address of the metrics listener [CLERK_PROXY_METRICS_HOST] (default 127.0.0.1)
       --env-file <path>   read variables from this file (default: .env in the current folder, if present)
   -h, --help              show this help
   -v, --version           show the version
@@ -118,7 +122,6 @@ Optional environment:
   CLERK_PROXY_HEADERS_TIMEOUT  time a client has to send its request headers (default 20s)
   CLERK_PROXY_REQUEST_TIMEOUT  time a client has to send its whole request; 0 = none (default 120s)
   CLERK_PROXY_SHUTDOWN_TIMEOUT time in-flight requests get after SIGTERM (default 10s)
-  CLERK_PROXY_METRICS_HOST     address of the metrics listener (default 127.0.0.1)
 
 Examples:
   CLERK_SECRET_KEY=sk_live_… CLERK_PROXY_URL=https://app.example.com/__clerk clerk-proxy

@@ -69,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     trustProxy: args.trustProxy,
     timeout: args.timeout,
     metricsPort: args.metricsPort === undefined ? undefined : Number(args.metricsPort),
+    metricsHost: args.metricsHost,
     // A worker stops when the primary tells it to (see workers.ts).
     handleSignals: !cluster.isWorker,
   }
