@@ -312,7 +312,7 @@ export function describeConformance(target: ConformanceTarget): void {
         r.end()
         const seen = await fapi.waitFor(tagged(tag))
         r.destroy()
-        await expect.poll(() => seen.aborted, { timeout: 5000 }).toBe(true)
+        await expect.poll(() => seen.aborted).toBe(true)
       } finally {
         if (on !== proxy) await on.stop()
       }

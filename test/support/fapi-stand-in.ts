@@ -34,7 +34,7 @@ export interface FapiStandIn {
   readonly url: string
   readonly port: number
   readonly requests: RecordedRequest[]
-  /** Resolves with the first recorded request matching, waiting up to `timeoutMs`. */
+  /** Resolves with the first recorded request matching, waiting up to `timeoutMs` (20 s: generous for a loaded machine). */
   waitFor(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>
   /** Releases every response held by `/hold`. */
   release(): void
@@ -274,7 +274,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     port,
     requests,
     routes,
-    waitFor(predicate, timeoutMs = 5000) {
+    waitFor(predicate, timeoutMs = 20_000) {
       const found = requests.find(predicate)
       if (found) return Promise.resolve(found)
       return new Promise((resolve, reject) => {
