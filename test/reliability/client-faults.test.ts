@@ -188,11 +188,11 @@ for (const target of PROCESS_TARGETS) {
       // Idle upstream keep-alive connections close when the stand-in's 5 s keep-alive ends.
       // Only TCP connections on the proxy's port and to the stand-in's count: a runtime's own
       // files and threads (Deno reopening its cache database, Bun's eventfds) are no leak.
-      const connections = await eventually(() => proxyConnections(proxy, fapi.port), (c) => onlyAllowedStrays(c, target.rules), 30_000)
+      const connections = await eventually(() => proxyConnections(proxy, fapi.port), (c) => onlyAllowedStrays(c, target.rules ?? {}, fapi), 30_000)
       const open = fapi.requests.filter((r) => !r.completed && !r.aborted).map((r) => r.url)
-      const detail = `upstream requests still open: ${open.length} ${open.slice(0, 5).join(' ')}`
+      const detail = `upstream requests still open: ${open.length} ${open.slice(0, 5).join(' ')}; ports with no request seen by the stand-in: ${fapi.portsWithoutRequest().join(' ') || 'none'}`
       expect(connections.clients.length, `client connections still open: ${describeConnections(connections.clients)}`).toBe(0)
-      expect(onlyAllowedStrays(connections, target.rules), `upstream connections still open: ${describeConnections(connections.upstream)}; ${detail}`).toBe(true)
+      expect(onlyAllowedStrays(connections, target.rules ?? {}, fapi), `upstream connections still open: ${describeConnections(connections.upstream)}; ${detail}`).toBe(true)
     }, 40_000)
   })
 }

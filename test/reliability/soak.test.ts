@@ -190,7 +190,7 @@ for (const target of SOAK_TARGETS) {
         await pool.close()
         // Every client socket is closed now; upstream keep-alive sockets go when the stand-in's
         // 5 s keep-alive timeout ends. Then the proxy should hold no connection at all.
-        const end = await eventually(() => proxyConnections(proxy, fapi.port), (c) => onlyAllowedStrays(c, target.rules), 30_000)
+        const end = await eventually(() => proxyConnections(proxy, fapi.port), (c) => onlyAllowedStrays(c, target.rules ?? {}, fapi), 30_000)
         const endRss = rssMiB(proxy.pid)
 
         const total = Object.values(counts).reduce((a, b) => a + b, 0)
@@ -209,7 +209,7 @@ for (const target of SOAK_TARGETS) {
         expect(total).toBeGreaterThan(SECONDS * 20)
         expect(proxy.child?.exitCode).toBeNull()
         expect(end.clients.length, `client connections still open: ${describeConnections(end.clients)}`).toBe(0)
-        expect(onlyAllowedStrays(end, target.rules), `upstream connections still open: ${describeConnections(end.upstream)}`).toBe(true)
+        expect(onlyAllowedStrays(end, target.rules ?? {}, fapi), `upstream connections still open: ${describeConnections(end.upstream)}`).toBe(true)
         // RSS: from the end of the first window (warmed up) to the end, no more than a little.
         const warmRss = windows[0]?.rssMiB ?? startRss
         expect(endRss - warmRss).toBeLessThan(STRICT ? 48 : 96)

@@ -38,6 +38,8 @@ export interface FapiStandIn {
   waitFor(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>
   /** Releases every response held by `/hold`. */
   release(): void
+  /** Client-side ports of the open connections that have not carried a request (yet). */
+  portsWithoutRequest(): number[]
   /** Extra route handlers tests may add; return true when handled. */
   readonly routes: ((req: IncomingMessage, res: ServerResponse, record: RecordedRequest) => boolean)[]
   close(): Promise<void>
@@ -80,6 +82,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
   const waiters: { predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = []
   const held: (() => void)[] = []
   const sockets = new Set<Socket>()
+  const socketsWithRequest = new WeakSet<Socket>()
   const routes: FapiStandIn['routes'] = []
   const asset = assetPayload(1_400_000)
   const assetGzip = gzipSync(asset)
@@ -99,6 +102,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
       completed: false,
     }
     requests.push(record)
+    socketsWithRequest.add(req.socket)
     res.on('finish', () => (record.completed = true))
     res.on('close', () => {
       if (!res.writableFinished) record.aborted = true
@@ -288,6 +292,9 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     },
     release() {
       for (const release of held.splice(0)) release()
+    },
+    portsWithoutRequest() {
+      return [...sockets].filter((socket) => !socketsWithRequest.has(socket)).map((socket) => socket.remotePort ?? 0)
     },
     close() {
       for (const release of held.splice(0)) release()
