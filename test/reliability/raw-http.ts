@@ -63,7 +63,7 @@ export function rawRequest(
     const timer = setTimeout(() => finish(true), options.timeoutMs ?? 15_000)
     socket.on('data', (chunk) => {
       chunks.push(chunk)
-      if (options.leaveOnceAnswered && answered(parseResponse(Buffer.concat(chunks), 0, false))) finish(false, true)
+      if (options.leaveOnceAnswered && answered(parseResponse(Buffer.concat(chunks), 0, false), head.startsWith('HEAD '))) finish(false, true)
     })
     socket.on('close', () => finish(false))
     socket.on('error', () => finish(false))
@@ -75,8 +75,9 @@ export function rawRequest(
 }
 
 /** Whether a final response and its whole body (by Content-Length, or up to the last chunk) are in. */
-function answered(response: RawResponse): boolean {
+function answered(response: RawResponse, headOnly: boolean): boolean {
   if (response.status < 200) return false
+  if (headOnly || response.status === 204 || response.status === 304) return true
   if (response.headers['transfer-encoding']?.some((v) => /chunked/i.test(v))) return /\r\n0\r\n(?:[^\r\n]+\r\n)*\r\n$/.test(response.raw)
   const length = Number(response.headers['content-length']?.[0] ?? NaN)
   return Number.isFinite(length) && response.body.length >= length
