@@ -1,5 +1,5 @@
 import { isTrustedPeer } from './client-ip.ts'
-import type { ProxyConfig } from './config.ts'
+import type { ProxyConfig } from './config/proxy.ts'
 
 /** Reads one request header (joined if repeated), or `undefined` when absent. */
 export type HeaderReader = (name: string) => string | undefined

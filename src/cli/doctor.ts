@@ -3,7 +3,6 @@
  * browser reaches it, and prints a checklist with a fix for each failure.
  */
 import { randomInt } from 'node:crypto'
-import { parseArgs } from 'node:util'
 import {
   CHECK_TITLES,
   checkClerkJs,
@@ -21,7 +20,7 @@ import {
   type CheckStatus,
 } from './doctor-checks.ts'
 import { probe, type ProbeOptions, type ProbeResult } from './http-probe.ts'
-import { loadEnvFileFor, type CommandIo } from './io.ts'
+import { startCommand, usageError, type CommandIo } from './io.ts'
 import { UsageError } from './args.ts'
 import { normalizeIp } from '../ip.ts'
 
@@ -87,7 +86,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   checks.push(checkPrefixAnswers(health, prefix))
   if (health.status === 0) {
     for (const [id, title] of Object.entries(CHECK_TITLES) as [CheckId, string][]) {
-      if (!checks.some((c) => c.id === id)) checks.push({ id, title, status: 'skip', detail: 'the proxy did not answer' })
+    if (!checks.some((c) => c.id === id)) checks.push({ id, title, status: 'skip', detail: 'the proxy did not answer' })
     }
     return report(options.url, checks)
   }
@@ -163,12 +162,12 @@ its size on the wire); no response carries a secret key; Set-Cookie headers are 
 Exits 0 when no check failed (warnings allowed), 1 otherwise.
 
 Options:
-      --expect-ip <ip>       your public IP, to confirm Clerk sees it (default: loopback for a
+    --expect-ip <ip>       your public IP, to confirm Clerk sees it (default: loopback for a
                              localhost URL; otherwise doctor can only rule out private addresses)
-      --clerk-js <version>   clerk-js major or version whose script to fetch (default ${DEFAULT_CLERK_JS_VERSION})
-      --timeout <ms>         per-request timeout (default 15000)
-      --json                 print the results as JSON (no progress output)
-      --env-file <path>      read variables from this file (default: .env, if present)
+    --clerk-js <version>   clerk-js major or version whose script to fetch (default ${DEFAULT_CLERK_JS_VERSION})
+    --timeout <ms>         per-request timeout (default 15000)
+    --json                 print the results as JSON (no progress output)
+    --env-file <path>      read variables from this file (default: .env, if present)
   -h, --help                 show this help
 
 Environment:
@@ -183,31 +182,14 @@ Environment:
  * process.exitCode = await doctorCommand(['https://app.example.com/__clerk', '--json'], io)
  */
 export async function doctorCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values
-  let positionals
-  try {
-    ;({ values, positionals } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        json: { type: 'boolean' },
-        'expect-ip': { type: 'string' },
-        'clerk-js': { type: 'string' },
-        timeout: { type: 'string' },
-        'env-file': { type: 'string' },
-      },
-    }))
-  } catch (error) {
-    return usageError(io, (error as Error).message)
-  }
-  if (values.help) {
-    io.stdout.write(DOCTOR_USAGE)
-    return 0
-  }
-  const envError = loadEnvFileFor(io, values['env-file'])
-  if (envError) return envError
+  const started = startCommand(argv, io, 'doctor', DOCTOR_USAGE, {
+    json: { type: 'boolean' },
+    'expect-ip': { type: 'string' },
+    'clerk-js': { type: 'string' },
+    timeout: { type: 'string' },
+  }, true)
+  if (typeof started === 'number') return started
+  const { values, positionals } = started
   try {
     if (positionals.length > 1) throw new UsageError(`expected one proxy URL, got ${positionals.length}`)
     const url = positionals[0] ?? io.env['CLERK_PROXY_URL']
@@ -222,17 +204,17 @@ export async function doctorCommand(argv: readonly string[], io: CommandIo): Pro
     const json = values.json ?? false
     const secretKey = io.env['CLERK_SECRET_KEY'] || undefined
     const result = await runDoctor({
-      url: parsed.href.replace(/\/+$/, ''),
-      ...(expectIp === undefined ? {} : { expectIp }),
-      ...(secretKey === undefined ? {} : { secretKey }),
-      ...(clerkJs === undefined ? {} : { clerkJsVersion: clerkJs }),
-      ...(timeout === undefined ? {} : { timeoutMs: Number(timeout) }),
-      ...(json ? {} : { progress: (step: string) => void io.stderr.write(`  … ${step}\n`) }),
+    url: parsed.href.replace(/\/+$/, ''),
+    ...(expectIp === undefined ? {} : { expectIp }),
+    ...(secretKey === undefined ? {} : { secretKey }),
+    ...(clerkJs === undefined ? {} : { clerkJsVersion: clerkJs }),
+    ...(timeout === undefined ? {} : { timeoutMs: Number(timeout) }),
+    ...(json ? {} : { progress: (step: string) => void io.stderr.write(`  … ${step}\n`) }),
     })
     io.stdout.write(json ? JSON.stringify(result, null, 2) + '\n' : formatReport(result))
     return result.ok ? 0 : 1
   } catch (error) {
-    if (error instanceof UsageError) return usageError(io, error.message)
+    if (error instanceof UsageError) return usageError(io, 'doctor', error.message)
     throw error
   }
 }
@@ -255,7 +237,3 @@ export function parseProxyUrl(text: string): URL {
   return url
 }
 
-function usageError(io: CommandIo, message: string): number {
-  io.stderr.write(`clerk-proxy doctor: ${message}\nRun clerk-proxy doctor --help for usage.\n`)
-  return 2
-}

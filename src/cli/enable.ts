@@ -3,12 +3,11 @@
  * proxy (or back) through the Backend API, after checking the proxy with `doctor` and Clerk's
  * own proxy check.
  */
-import { parseArgs } from 'node:util'
 import { UsageError } from './args.ts'
 import { BackendApi, ClerkApiError, formatClerkApiError, type ClerkDomain } from './backend-api.ts'
 import { parseProxyUrl } from './doctor.ts'
 import { formatReport, runDoctor } from './doctor.ts'
-import { loadEnvFileFor, redactingIo, type CommandIo } from './io.ts'
+import { redactingIo, startCommand, usageError, type CommandIo } from './io.ts'
 import { describeDomain, pickDomain, type DomainHint } from './pick-domain.ts'
 
 /** The `enable --help` text. */
@@ -23,13 +22,13 @@ list); runs Clerk's proxy check (POST /v1/proxy_checks); sets the domain's proxy
 (PATCH /v1/domains/{id}) and confirms.
 
 Options:
-      --proxy-url <url>      the public proxy URL, e.g. https://app.example.com/__clerk
+    --proxy-url <url>      the public proxy URL, e.g. https://app.example.com/__clerk
                              (default: CLERK_PROXY_URL)
-      --domain <name|id>     the domain to change (example.com or dmn_…)
-      --dry-run              do everything except the change (no PATCH)
-      --skip-doctor          do not run clerk-proxy doctor first
-      --expect-ip <ip>       passed to doctor
-      --env-file <path>      read variables from this file (default: .env, if present)
+    --domain <name|id>     the domain to change (example.com or dmn_…)
+    --dry-run              do everything except the change (no PATCH)
+    --skip-doctor          do not run clerk-proxy doctor first
+    --expect-ip <ip>       passed to doctor
+    --env-file <path>      read variables from this file (default: .env, if present)
   -h, --help                 show this help
 
 Environment:
@@ -47,9 +46,9 @@ Sets the domain's proxy_url to null (PATCH /v1/domains/{id}) and confirms. Picks
 domain that has a proxy, or asks (fails with the list when stdin is not a terminal).
 
 Options:
-      --domain <name|id>     the domain to change (example.com or dmn_…)
-      --dry-run              show what would change, change nothing
-      --env-file <path>      read variables from this file (default: .env, if present)
+    --domain <name|id>     the domain to change (example.com or dmn_…)
+    --dry-run              show what would change, change nothing
+    --env-file <path>      read variables from this file (default: .env, if present)
   -h, --help                 show this help
 
 Environment:
@@ -65,31 +64,15 @@ Environment:
  * process.exitCode = await enableCommand(['--proxy-url', 'https://app.example.com/__clerk'], io)
  */
 export async function enableCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values
-  try {
-    ;({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        'proxy-url': { type: 'string' },
-        domain: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'skip-doctor': { type: 'boolean' },
-        'expect-ip': { type: 'string' },
-        'env-file': { type: 'string' },
-      },
-    }))
-  } catch (error) {
-    return usageError(io, 'enable', (error as Error).message)
-  }
-  if (values.help) {
-    io.stdout.write(ENABLE_USAGE)
-    return 0
-  }
-  const envError = loadEnvFileFor(io, values['env-file'])
-  if (envError) return envError
+  const started = startCommand(argv, io, 'enable', ENABLE_USAGE, {
+    'proxy-url': { type: 'string' },
+    domain: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'skip-doctor': { type: 'boolean' },
+    'expect-ip': { type: 'string' },
+  })
+  if (typeof started === 'number') return started
+  const { values } = started
   const secretKey = io.env['CLERK_SECRET_KEY'] || undefined
   const out = redactingIo(io, secretKey)
   let proxyUrl: string
@@ -107,15 +90,15 @@ export async function enableCommand(argv: readonly string[], io: CommandIo): Pro
   if (!values['skip-doctor']) {
     out.stdout.write(`Step 1/4: checking ${proxyUrl} with clerk-proxy doctor\n\n`)
     const report = await runDoctor({
-      url: proxyUrl,
-      secretKey,
-      ...(values['expect-ip'] === undefined ? {} : { expectIp: values['expect-ip'] }),
-      progress: (step) => void out.stderr.write(`  … ${step}\n`),
+    url: proxyUrl,
+    secretKey,
+    ...(values['expect-ip'] === undefined ? {} : { expectIp: values['expect-ip'] }),
+    progress: (step) => void out.stderr.write(`  … ${step}\n`),
     })
     out.stdout.write(formatReport(report).replace(/\n[^\n]*\n$/, '\n') + '\n')
     if (!report.ok) {
-      out.stderr.write('clerk-proxy enable: doctor found failures; nothing was changed. Fix them and run again (or pass --skip-doctor to let Clerk\'s check decide).\n')
-      return 1
+    out.stderr.write('clerk-proxy enable: doctor found failures; nothing was changed. Fix them and run again (or pass --skip-doctor to let Clerk\'s check decide).\n')
+    return 1
     }
   } else out.stdout.write('Step 1/4: doctor skipped (--skip-doctor)\n')
 
@@ -128,29 +111,29 @@ export async function enableCommand(argv: readonly string[], io: CommandIo): Pro
     out.stdout.write(`Step 3/4: Clerk's proxy check for ${proxyUrl}\n`)
     const check = await api.checkProxy(domain.id, proxyUrl)
     if (!check.successful) {
-      out.stdout.write(`  Clerk's check failed: Clerk could not use ${proxyUrl} to reach its Frontend API.\n`)
-      out.stderr.write(`clerk-proxy enable: nothing was changed. Run clerk-proxy doctor ${proxyUrl} and fix what it reports; Clerk checks from the internet, so the URL must be public.\n`)
-      return 1
+    out.stdout.write(`  Clerk's check failed: Clerk could not use ${proxyUrl} to reach its Frontend API.\n`)
+    out.stderr.write(`clerk-proxy enable: nothing was changed. Run clerk-proxy doctor ${proxyUrl} and fix what it reports; Clerk checks from the internet, so the URL must be public.\n`)
+    return 1
     }
     out.stdout.write(`  Clerk's check passed${check.id ? ` (${check.id})` : ''}.\n`)
 
     const patch = `PATCH /v1/domains/${domain.id} {"proxy_url":"${proxyUrl}"}`
     if (domain.proxy_url === proxyUrl) {
-      out.stdout.write(`Step 4/4: ${domain.name} already uses ${proxyUrl}; nothing to change.\n`)
-      return 0
+    out.stdout.write(`Step 4/4: ${domain.name} already uses ${proxyUrl}; nothing to change.\n`)
+    return 0
     }
     if (values['dry-run']) {
-      out.stdout.write(`Step 4/4: dry run: would send ${patch}. Nothing was changed.\n`)
-      return 0
+    out.stdout.write(`Step 4/4: dry run: would send ${patch}. Nothing was changed.\n`)
+    return 0
     }
     out.stdout.write(`Step 4/4: setting the proxy URL of ${domain.name}\n`)
     const updated = await api.setProxyUrl(domain.id, proxyUrl)
     if (updated.proxy_url !== proxyUrl) {
-      out.stderr.write(`clerk-proxy enable: Clerk answered, but the domain's proxy_url is now ${JSON.stringify(updated.proxy_url ?? null)}, not ${proxyUrl}. Check the Dashboard (Domains).\n`)
-      return 1
+    out.stderr.write(`clerk-proxy enable: Clerk answered, but the domain's proxy_url is now ${JSON.stringify(updated.proxy_url ?? null)}, not ${proxyUrl}. Check the Dashboard (Domains).\n`)
+    return 1
     }
     out.stdout.write(
-      `  Done: ${updated.name} now uses ${proxyUrl}.\n\n` +
+    `  Done: ${updated.name} now uses ${proxyUrl}.\n\n` +
         `Next: make your app's Clerk SDK use the proxy too, e.g. proxyUrl="${proxyUrl}" on <ClerkProvider>\n` +
         `or the CLERK_PROXY_URL / NEXT_PUBLIC_CLERK_PROXY_URL variable of your framework, and redeploy.\n` +
         `To undo: clerk-proxy disable --domain ${updated.name}\n`,
@@ -168,28 +151,12 @@ export async function enableCommand(argv: readonly string[], io: CommandIo): Pro
  * process.exitCode = await disableCommand(['--domain', 'example.com'], io)
  */
 export async function disableCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values
-  try {
-    ;({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        domain: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'env-file': { type: 'string' },
-      },
-    }))
-  } catch (error) {
-    return usageError(io, 'disable', (error as Error).message)
-  }
-  if (values.help) {
-    io.stdout.write(DISABLE_USAGE)
-    return 0
-  }
-  const envError = loadEnvFileFor(io, values['env-file'])
-  if (envError) return envError
+  const started = startCommand(argv, io, 'disable', DISABLE_USAGE, {
+    domain: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  })
+  if (typeof started === 'number') return started
+  const { values } = started
   const secretKey = io.env['CLERK_SECRET_KEY'] || undefined
   const out = redactingIo(io, secretKey)
   if (!secretKey) return missingSecret(out)
@@ -198,20 +165,20 @@ export async function disableCommand(argv: readonly string[], io: CommandIo): Pr
     const domain = await chooseDomain(out, api, { withProxy: true, ...(values.domain === undefined ? {} : { domain: values.domain }) }, 'disable')
     if (typeof domain === 'number') return domain
     if (!domain.proxy_url) {
-      out.stdout.write(`${domain.name} does not use a proxy; nothing to change.\n`)
-      return 0
+    out.stdout.write(`${domain.name} does not use a proxy; nothing to change.\n`)
+    return 0
     }
     if (values['dry-run']) {
-      out.stdout.write(`Dry run: would send PATCH /v1/domains/${domain.id} {"proxy_url":null}, switching ${domain.name} off ${domain.proxy_url}. Nothing was changed.\n`)
-      return 0
+    out.stdout.write(`Dry run: would send PATCH /v1/domains/${domain.id} {"proxy_url":null}, switching ${domain.name} off ${domain.proxy_url}. Nothing was changed.\n`)
+    return 0
     }
     const updated = await api.setProxyUrl(domain.id, null)
     if (updated.proxy_url) {
-      out.stderr.write(`clerk-proxy disable: Clerk answered, but ${updated.name} still uses ${updated.proxy_url}. Check the Dashboard (Domains).\n`)
-      return 1
+    out.stderr.write(`clerk-proxy disable: Clerk answered, but ${updated.name} still uses ${updated.proxy_url}. Check the Dashboard (Domains).\n`)
+    return 1
     }
     out.stdout.write(
-      `Done: ${updated.name} no longer uses ${domain.proxy_url}; browsers reach Clerk's Frontend API directly.\n` +
+    `Done: ${updated.name} no longer uses ${domain.proxy_url}; browsers reach Clerk's Frontend API directly.\n` +
         `Remove proxyUrl / CLERK_PROXY_URL from your app's Clerk configuration and redeploy.\n`,
     )
     return 0
@@ -267,7 +234,3 @@ function warnDevelopmentKey(io: CommandIo, secretKey: string): void {
   if (secretKey.startsWith('sk_test_')) io.stderr.write('clerk-proxy: warning: CLERK_SECRET_KEY is a development key (sk_test_…); Clerk supports proxying for production instances only.\n')
 }
 
-function usageError(io: CommandIo, command: string, message: string): number {
-  io.stderr.write(`clerk-proxy ${command}: ${message}\nRun clerk-proxy ${command} --help for usage.\n`)
-  return 2
-}

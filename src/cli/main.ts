@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { ConfigurationError } from '../errors.ts'
 import { serve } from '../node/server.ts'
-import { createLogger, type LogFormat } from '../node/log.ts'
+import { startupFailure, startupFields } from '../standalone/start.ts'
 import { parseServeArguments, SERVE_USAGE, UsageError, type ServeArguments } from './args.ts'
 import { COMMANDS_USAGE, runSubcommand } from './commands.ts'
 
@@ -48,16 +47,10 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return 1
     }
   }
-  const logFormat = (args.log ?? process.env['CLERK_PROXY_LOG'] ?? 'pretty') as LogFormat
-  if (!['pretty', 'json', 'off'].includes(logFormat)) {
-    process.stderr.write(`clerk-proxy: CLERK_PROXY_LOG must be one of pretty, json, off, got "${logFormat}"\n`)
-    return 1
-  }
-  const logger = createLogger(logFormat)
   try {
     const running = await serve({
       env: process.env,
-      log: logger,
+      log: args.log,
       port: args.port,
       host: args.host,
       proxyPath: args.proxyPath,
@@ -66,25 +59,12 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       trustProxy: args.trustProxy,
       timeout: args.timeout,
     })
-    const config = running.config
-    logger.info(`clerk-proxy ${packageVersion()} listening on ${running.url}`, {
-      prefix: config.proxyPath || '/',
-      fapi: config.fapiOrigin + config.fapiBasePath,
-      proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',
-      trustProxy: config.trustProxy.kind === 'none' ? 'none' : config.trustProxy.kind === 'hops' ? `${config.trustProxy.hops} hop(s)` : config.trustProxy.description,
-      timeoutMs: config.timeoutMs,
-    })
+    running.logger.info(`clerk-proxy ${packageVersion()} listening on ${running.url}`, startupFields(running.config))
     return undefined
   } catch (error) {
-    if (error instanceof ConfigurationError) {
-      process.stderr.write(`clerk-proxy: ${error.message}\nSet these in the environment, a .env file, or with flags (clerk-proxy --help).\n`)
-      return 1
-    }
-    const code = (error as { code?: string }).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      process.stderr.write(`clerk-proxy: cannot listen: ${(error as Error).message}\n`)
-      return 1
-    }
-    throw error
+    const message = startupFailure(error, 'Set these in the environment, a .env file, or with flags (clerk-proxy --help).')
+    if (message === undefined) throw error
+    process.stderr.write(message + '\n')
+    return 1
   }
 }

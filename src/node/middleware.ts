@@ -1,10 +1,11 @@
 import { getRequestListener } from '@hono/node-server'
+import { Hono } from 'hono'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { resolveConfig } from '../config.ts'
+import type { ClerkProxyOptions } from '../app.ts'
+import { resolveConfig } from '../config/proxy.ts'
 import { proxyErrorResponse } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
-import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader } from './forward.ts'
+import { nodeProxy } from './proxy.ts'
 
 /** A Connect/Express-style middleware; `next()` is called for every path outside the prefix. */
 export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void) & {
@@ -29,16 +30,8 @@ export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: 
 export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddleware {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
-  const forward = nodeForwarder()
-  const proxy = clerkProxy({
-    ...options,
-    env,
-    forward,
-    peerAddress: options.peerAddress ?? nodePeerAddress,
-    readHeader: options.readHeader ?? readNodeHeader,
-    rawTarget: options.rawTarget ?? nodeRawTarget,
-  })
-  const listener = getRequestListener(proxy.fetch)
+  const proxy = nodeProxy({ ...options, env }, config)
+  const listener = getRequestListener(new Hono().use(proxy.handler).fetch)
 
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     // Express strips a mount path from `req.url`; the prefix is matched on the full target.
@@ -49,7 +42,7 @@ export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddle
     req.url = target
     listener(req, res).catch(next)
   }
-  return Object.assign(middleware, { close: () => forward.close() })
+  return Object.assign(middleware, { close: proxy.close })
 }
 
 /** True when a body parser mounted earlier has already consumed a request body. */

@@ -1,33 +1,24 @@
-import { getRequestListener, RequestError, type HttpBindings } from '@hono/node-server'
-import { Hono } from 'hono'
+import { getRequestListener, RequestError } from '@hono/node-server'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { readDuration, readEnv, resolveConfig, type ProxyConfig } from '../config.ts'
-import { ConfigurationError, proxyErrorResponse } from '../errors.ts'
+import type { ClerkProxyOptions } from '../app.ts'
+import type { ProxyConfig } from '../config/proxy.ts'
+import { resolveServerConfig, type ServerConfigOptions } from '../config/server.ts'
+import { proxyErrorResponse } from '../errors.ts'
+import { createLogger, loggablePath, type LogFormat, type Logger } from '../log.ts'
+import { serverApp } from '../standalone/app.ts'
+import { stopOnSignals } from '../standalone/signals.ts'
+import { serverUrl } from '../standalone/start.ts'
 import { refuseUnservableRequests } from './client-errors.ts'
-import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
-import { createLogger, loggablePath, type LogFormat, type Logger } from './log.ts'
+import { UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
+import { nodeProxy } from './proxy.ts'
 
 /** Options for the standalone Node server; the proxy options plus where and how to listen. */
-export interface ServeOptions extends ClerkProxyOptions {
-  /** Port to listen on (`PORT`, default 3000; 0 picks a free one). */
-  port?: number
-  /** Address to bind (`HOST`, default `0.0.0.0`). */
-  host?: string
-  /** Access log and notices: `pretty` (default), `json`, `off`, or your own {@link Logger}. */
+export interface ServeOptions extends ClerkProxyOptions, ServerConfigOptions {
+  /** Access log and notices: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
   log?: LogFormat | Logger
-  /** How long in-flight requests may run after SIGTERM/SIGINT or `shutdown()` (`CLERK_PROXY_SHUTDOWN_TIMEOUT`, default 10 s). */
-  shutdownTimeoutMs?: number
   /** Install SIGTERM/SIGINT handlers that shut down gracefully (default true). */
   handleSignals?: boolean
-  /** Milliseconds a client has to send its request headers (`CLERK_PROXY_HEADERS_TIMEOUT`, slow-loris guard, default 20 s). */
-  headersTimeoutMs?: number
-  /**
-   * Milliseconds a client has to send its whole request, body included
-   * (`CLERK_PROXY_REQUEST_TIMEOUT`, default 120 s; 0 disables it). Slow bodies get `408`.
-   */
-  requestTimeoutMs?: number
   /** Largest request line plus headers, in bytes (default 16 KiB, Node's); larger get `414`/`431`. */
   maxHeaderSize?: number
 }
@@ -42,6 +33,8 @@ export interface RunningServer {
   readonly port: number
   /** The validated configuration the server runs with. */
   readonly config: ProxyConfig
+  /** The logger the server writes its access lines and notices to. */
+  readonly logger: Logger
   /** Stops accepting, lets in-flight requests finish up to the bound, then closes the rest. */
   shutdown(timeoutMs?: number): Promise<void>
 }
@@ -57,22 +50,10 @@ export interface RunningServer {
  */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env
-  const config = resolveConfig({ ...options, env })
-  const logger = typeof options.log === 'object' ? options.log : createLogger(options.log ?? 'pretty')
-  const forward = nodeForwarder()
-  const proxy = clerkProxy({
-    ...options,
-    env,
-    forward,
-    peerAddress: options.peerAddress ?? nodePeerAddress,
-    readHeader: options.readHeader ?? readNodeHeader,
-    rawTarget: options.rawTarget ?? nodeRawTarget,
-  })
-  const app = new Hono<{ Bindings: HttpBindings }>()
-  if (config.proxyPath !== '') app.get('/healthz', (c) => c.json({ status: 'ok' }))
-  app.route('/', proxy)
-  app.notFound((c) => c.text('Not Found', 404))
-
+  const config = resolveServerConfig({ ...options, env })
+  const logger = typeof options.log === 'object' ? options.log : createLogger(config.log)
+  const proxy = nodeProxy({ ...options, env }, config.proxy)
+  const app = serverApp(proxy.handler, config.proxy)
   const listener = getRequestListener(app.fetch, {
     // Requests @hono/node-server cannot turn into a URL (bad Host, backslash in the path).
     errorHandler: (error) =>
@@ -81,9 +62,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
         : proxyErrorResponse(500, 'proxy_request_failed', 'Internal proxy error'),
   })
   const maxHeaderSize = options.maxHeaderSize ?? 16 * 1024
-  const requestTimeout = options.requestTimeoutMs ?? readDuration(env, 'CLERK_PROXY_REQUEST_TIMEOUT') ?? 120_000
-  const headersTimeout = options.headersTimeoutMs ?? readDuration(env, 'CLERK_PROXY_HEADERS_TIMEOUT') ?? 20_000
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? readDuration(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? 10_000
+  const { requestTimeoutMs, headersTimeoutMs } = config
   let inFlight = 0
   let drained: (() => void) | undefined
   const handle = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
@@ -98,11 +77,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const server = createServer(
     {
       maxHeaderSize,
-      requestTimeout,
-      headersTimeout: requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout,
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs,
       // Node checks the two timeouts on this interval (30 s by default): check often enough
       // that a slow-loris client is cut off close to the configured time.
-      connectionsCheckingInterval: Math.max(100, Math.min(1_000, headersTimeout / 4)),
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, headersTimeoutMs / 4)),
       keepAliveTimeout: 5_000,
     },
     handle,
@@ -110,30 +89,27 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   // Answer `Expect: 100-continue` only for bodies within the limit, so an oversized one is
   // refused with 413 before the client sends a byte of it.
   server.on('checkContinue', (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    if (!(Number(incoming.headers['content-length']) > config.maxBodyBytes)) outgoing.writeContinue()
+    if (!(Number(incoming.headers['content-length']) > config.proxy.maxBodyBytes)) outgoing.writeContinue()
     handle(incoming, outgoing)
   })
   refuseUnservableRequests(server, maxHeaderSize, (status, reason) => logger.info('refused malformed request', { status, reason }))
 
-  const port = options.port ?? numberFromEnv(env, 'PORT') ?? 3000
-  const host = options.host ?? readEnv(env, 'HOST') ?? '0.0.0.0'
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, host, () => {
+    server.listen(config.port, config.hostname, () => {
       server.off('error', reject)
       resolve()
     })
   })
   const address = server.address() as AddressInfo
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
 
   let shuttingDown: Promise<void> | undefined
-  const shutdown = (timeoutMs = shutdownTimeoutMs): Promise<void> =>
+  const shutdown = (timeoutMs = config.shutdownTimeoutMs): Promise<void> =>
     (shuttingDown ??= new Promise<void>((resolve) => {
       const finish = (): void => {
         clearTimeout(timer)
         server.closeAllConnections()
-        void forward.close().finally(resolve)
+        void proxy.close().finally(resolve)
       }
       const timer = setTimeout(finish, timeoutMs)
       drained = finish
@@ -143,25 +119,25 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     }))
 
   if (options.handleSignals ?? true) {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (shuttingDown) {
-        logger.info('second signal, exiting now', { signal })
-        process.exit(1)
-      }
-      logger.info('shutting down, finishing in-flight requests', { signal, inFlight })
-      void shutdown().then(() => {
-        logger.info('stopped')
-        process.exit(0)
-      })
-    }
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
-    server.once('close', () => {
-      process.off('SIGTERM', onSignal)
-      process.off('SIGINT', onSignal)
-    })
+    const unsubscribe = stopOnSignals(
+      {
+        on: (listener) => {
+          process.on('SIGTERM', listener)
+          process.on('SIGINT', listener)
+          return () => {
+            process.off('SIGTERM', listener)
+            process.off('SIGINT', listener)
+          }
+        },
+        stop: () => shutdown(),
+        exit: (code) => process.exit(code),
+        inFlight: () => inFlight,
+      },
+      logger,
+    )
+    if (unsubscribe) server.once('close', unsubscribe)
   }
-  return { server, url: `http://${shownHost}:${address.port}`, port: address.port, config, shutdown }
+  return { server, url: serverUrl(address.address, address.port), port: address.port, config: config.proxy, logger, shutdown }
 }
 
 function logAccess(logger: Logger, incoming: IncomingMessage, outgoing: ServerResponse, started: number): void {
@@ -176,12 +152,4 @@ function logAccess(logger: Logger, incoming: IncomingMessage, outgoing: ServerRe
     bytes: timing?.bytes ?? (length === undefined ? 0 : Number(length)),
     aborted: !outgoing.writableFinished,
   })
-}
-
-function numberFromEnv(env: ClerkProxyOptions['env'], name: string): number | undefined {
-  const value = readEnv(env, name)
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigurationError([`${name} must be a port number from 0 to 65535, got "${value}"`])
-  return n
 }

@@ -1,34 +1,8 @@
-/**
- * The proxy inside a Next.js app, on the Node.js and Edge runtimes (Web `Request`/`Response`
- * only): route handlers for an App Router catch-all route, and a middleware helper that
- * answers the prefix before `clerkMiddleware()` runs.
- *
- * @example
- * // app/__clerk/[[...path]]/route.ts
- * export { GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD } from '@fapi-proxy/clerk/nextjs'
- *
- * @module
- */
+/** The Next.js route handlers and middleware helpers. */
 import type { Context, Hono } from 'hono'
-import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
-import { clientIpFromForwardedChain } from '../src/forwarded-chain.ts'
-import { TRUST_NONE } from '../src/client-ip.ts'
-import { normalizeIp } from '../src/ip.ts'
-import { readEnv, type EnvSource } from '../src/config.ts'
-import { nextEnv, onEdgeRuntime, withHostOrigin, withoutCatchAllParams } from '../src/nextjs-request.ts'
-
-/**
- * Where the end-user IP comes from:
- * - `'vercel'`: Vercel's `x-real-ip` (Vercel overwrites it and `x-forwarded-for`; a client
- *   cannot set them). The default when `VERCEL=1`.
- * - `'x-forwarded-for'`: the chain Next.js's own server (`next start`) hands over. It writes the
- *   socket address only when the request has no `X-Forwarded-For`, and keeps one it received
- *   as is, so the rightmost entry is the nearest peer's report and `TRUST_PROXY` counts from
- *   there (unset or `1`: that entry; `N`: the Nth from the right; addresses: the rightmost one
- *   not listed). The default elsewhere.
- * - a function of the request, for other hosts.
- */
-export type NextClientIpSource = 'vercel' | 'x-forwarded-for' | ((request: Request) => string | undefined)
+import { clerkProxy, type ClerkProxyOptions } from '../../src/app.ts'
+import { clientAddressFor, type NextClientIpSource } from './client-ip.ts'
+import { nextEnv, onEdgeRuntime, withHostOrigin, withoutCatchAllParams } from './request.ts'
 
 /** Options for the Next.js helpers; each mirrors an environment variable and wins over it. */
 export interface NextProxyOptions extends Omit<ClerkProxyOptions, 'peerAddress' | 'clientAddress' | 'readHeader' | 'rawTarget'> {
@@ -64,18 +38,6 @@ export interface ProxyRouteHandlers {
 }
 
 const PASS_HEADER = 'x-clerk-proxy-pass'
-
-function clientAddressFor(source: NextClientIpSource | undefined, env: EnvSource): NonNullable<ClerkProxyOptions['clientAddress']> {
-  const chosen = source ?? (readEnv(env, 'VERCEL') === '1' ? 'vercel' : 'x-forwarded-for')
-  if (typeof chosen === 'function') return (c) => chosen(c.req.raw)
-  if (chosen === 'vercel') {
-    return (c) => {
-      const real = c.req.header('x-real-ip')
-      return (real && normalizeIp(real.trim())) || clientIpFromForwardedChain(c.req.header('x-forwarded-for'), TRUST_NONE)
-    }
-  }
-  return (c, config) => clientIpFromForwardedChain(c.req.header('x-forwarded-for'), config.trustProxy)
-}
 
 /**
  * The proxy for Next.js, built on first use so the environment is read at run time, not

@@ -1,0 +1,133 @@
+/**
+ * What a standalone server (Node, Bun, Deno) needs besides the proxy settings: where to
+ * listen, the log, its timeouts and the shutdown bound. Resolved once, together with the proxy
+ * settings, into one {@link ServerConfig}; the servers read that object, never the
+ * environment. New server-wide settings (the upstream connection pool's, for one) belong in
+ * {@link SERVER_SETTINGS} and the schema below.
+ */
+import * as z from 'zod/mini'
+import { ConfigurationError } from '../errors.ts'
+import type { LogFormat } from '../log.ts'
+import { readProxySettings, type ProxyConfig, type ProxyConfigOptions } from './proxy.ts'
+import { fail, readSettings, trimmedString } from './settings.ts'
+
+/** The server settings a program can pass; each mirrors an environment variable and wins over it. */
+export interface ServerConfigOptions extends ProxyConfigOptions {
+  /** Port to listen on (`PORT`, default 3000; 0 picks a free one). */
+  port?: number
+  /** Address to bind (`HOST`, default `0.0.0.0`). */
+  host?: string
+  /** Access log and notices (`CLERK_PROXY_LOG`): `pretty` (default), `json`, `off`; a logger object counts as unset here. */
+  log?: LogFormat | object
+  /** How long in-flight requests may run after SIGTERM/SIGINT (`CLERK_PROXY_SHUTDOWN_TIMEOUT`, default 10 s). */
+  shutdownTimeoutMs?: number
+  /** Milliseconds a client has to send its request headers (`CLERK_PROXY_HEADERS_TIMEOUT`, default 20 s; Node). */
+  headersTimeoutMs?: number
+  /** Milliseconds a client has to send its whole request (`CLERK_PROXY_REQUEST_TIMEOUT`, default 120 s, 0 disables it; Node). */
+  requestTimeoutMs?: number
+}
+
+/** Everything a standalone server runs with, validated. */
+export interface ServerConfig {
+  /** What each proxied request needs. */
+  readonly proxy: ProxyConfig
+  /** The port to listen on (0: any free port). */
+  readonly port: number
+  /** The address to bind. */
+  readonly hostname: string
+  /** The access log's format; `off` writes nothing. */
+  readonly log: LogFormat
+  /** Bound on in-flight requests after SIGTERM/SIGINT, in milliseconds. */
+  readonly shutdownTimeoutMs: number
+  /** Milliseconds a client has to send its request headers (slow-loris guard). */
+  readonly headersTimeoutMs: number
+  /** Milliseconds a client has to send its whole request; 0: no limit. */
+  readonly requestTimeoutMs: number
+}
+
+/** Default port of the standalone servers (`PORT`). */
+export const DEFAULT_PORT = 3000
+/** Default address of the standalone servers (`HOST`): every interface. */
+export const DEFAULT_HOST = '0.0.0.0'
+/** Default bound on in-flight requests after SIGTERM/SIGINT (`CLERK_PROXY_SHUTDOWN_TIMEOUT`). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
+/** Default time a client has to send its request headers (`CLERK_PROXY_HEADERS_TIMEOUT`). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000
+/** Default time a client has to send its whole request (`CLERK_PROXY_REQUEST_TIMEOUT`). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000
+
+/** Each server setting: its option name and the environment variable that carries it. */
+const SERVER_SETTINGS = {
+  port: ['PORT'],
+  host: ['HOST'],
+  log: ['CLERK_PROXY_LOG'],
+  shutdownTimeoutMs: ['CLERK_PROXY_SHUTDOWN_TIMEOUT'],
+  headersTimeoutMs: ['CLERK_PROXY_HEADERS_TIMEOUT'],
+  requestTimeoutMs: ['CLERK_PROXY_REQUEST_TIMEOUT'],
+} as const
+
+const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json', 'off']
+
+const port = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((value: number | string, ctx) => {
+    const text = String(value).trim()
+    if (!/^\d+$/.test(text) || Number(text) > 65535) return fail(ctx, value, `must be a port number from 0 to 65535, got "${text}"`)
+    return Number(text)
+  }),
+)
+
+// Whole milliseconds (`20000`) or seconds (`20s`); 0 is allowed (a disabled request timeout).
+const wholeDuration = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((value: number | string, ctx) => {
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value
+    const match = typeof value === 'string' ? /^(\d+)\s*(ms|s)?$/.exec(value.trim()) : null
+    if (!match) return fail(ctx, value, `must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`)
+    return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
+  }),
+)
+
+const schema = z.object({
+  port: z.optional(port),
+  host: z.optional(trimmedString()),
+  log: z.optional(
+    z.pipe(
+      trimmedString(),
+      z.transform((value: string, ctx) =>
+        (LOG_FORMATS as readonly string[]).includes(value) ? (value as LogFormat) : fail(ctx, value, `must be one of ${LOG_FORMATS.join(', ')}, got "${value}"`),
+      ),
+    ),
+  ),
+  shutdownTimeoutMs: z.optional(wholeDuration),
+  headersTimeoutMs: z.optional(wholeDuration),
+  requestTimeoutMs: z.optional(wholeDuration),
+})
+
+/**
+ * Validates the proxy and server settings of `options` and `options.env` once. Throws one
+ * {@link ConfigurationError} listing every problem, each naming its variable or option (never
+ * printing the secret).
+ *
+ * @example
+ * const config = resolveServerConfig({ env: process.env, port: 8080 })
+ * config.port // 8080
+ */
+export function resolveServerConfig(options: ServerConfigOptions = {}): ServerConfig {
+  const proxy = readProxySettings(options)
+  // A logger object is the program's own; only a format name is a setting.
+  const given = { ...options, log: typeof options.log === 'string' ? options.log : undefined }
+  const server = readSettings(SERVER_SETTINGS, schema, given, options.env)
+  const problems = [...(proxy.ok ? [] : proxy.problems), ...(server.ok ? [] : server.problems)]
+  if (!proxy.ok || !server.ok) throw new ConfigurationError(problems)
+  const value = server.value
+  return Object.freeze({
+    proxy: proxy.value,
+    port: value.port ?? DEFAULT_PORT,
+    hostname: value.host ?? DEFAULT_HOST,
+    log: value.log ?? 'pretty',
+    shutdownTimeoutMs: value.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    headersTimeoutMs: value.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: value.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  })
+}
