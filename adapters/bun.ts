@@ -14,13 +14,13 @@
 import type { Context } from 'hono'
 import type { ClerkProxyOptions } from '../src/app.ts'
 import type { ProxyConfig } from '../src/config/proxy.ts'
+import type { ServerConfigOptions } from '../src/config/server.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
+import { bodyErrorLogged } from '../src/standalone/access-log.ts'
 import { fetchEntry, runEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/serve.ts'
+export type { ClerkProxyOptions, FetchHandler, FetchTransport, LogFormat, Logger, ProxyConfig, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
 
-export type { ClerkProxyOptions, FetchHandler, FetchTransport, LogFormat, Logger, ProxyConfig, RunningStandaloneServer, StandaloneServeOptions }
-
-// Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
 /** The part of Bun's `Server` the proxy uses. */
 export interface BunServer {
   /** The port the server listens on. */
@@ -30,6 +30,7 @@ export interface BunServer {
   /** Stops the server (gracefully unless told to close active connections). */
   stop(closeActiveConnections?: boolean): Promise<void>
 }
+// Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
 type BunServeOptions = { port: number; hostname: string; idleTimeout: number; maxRequestBodySize: number; fetch: BunFetchHandler }
 declare const Bun: { readonly env: Record<string, string | undefined>; serve(options: BunServeOptions): BunServer }
 declare const process: { on(signal: string, listener: (signal: string) => void): void; exit(code: number): never }
@@ -39,9 +40,7 @@ export const bunTransport: FetchTransport = { fetch: (url, init) => fetch(url, {
 
 /**
  * The socket address of the client, from the `Bun.Server` passed to `fetch`.
- *
- * @example
- * clerkProxy({ peerAddress: bunPeerAddress }) // app.fetch(request, { server })
+ * @example clerkProxy({ peerAddress: bunPeerAddress }) // app.fetch(request, { server })
  */
 export function bunPeerAddress(c: Context): string | undefined {
   return (c.env as { server?: BunServer } | undefined)?.server?.requestIP(c.req.raw)?.address
@@ -51,8 +50,7 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
   runtime: 'bun',
   env: (name) => Bun.env[name],
   adapter: { peerAddress: bunPeerAddress, transport: bunTransport },
-  // Bun prints a body stream's error with the source line around it, and `undefined` as nothing: the proxy logs the line itself.
-  bodyError: (logger) => (message, fields) => void logger?.error(message, fields),
+  bodyError: bodyErrorLogged,
   respond: async (app, request, server) => app.fetch(request, { server }),
   listen(fetch, { port, hostname, proxy }) {
     // Bun closes connections idle for 10 s by default, and answers bodies over its own limit with a bare 413: a request may
@@ -71,19 +69,17 @@ export type BunServeProxyOptions = StandaloneServeOptions
 export type RunningBunServer = RunningStandaloneServer & { readonly server: BunServer }
 /** A Bun fetch handler: `(request, server)`. */
 export type BunFetchHandler = FetchHandler<BunServer>
-
 /**
  * Starts the proxy with `Bun.serve`; a missing or bad setting throws a `ConfigurationError`
  * naming it. `GET /healthz` answers outside the prefix; other paths outside it answer 404.
- *
- * @example
- * const running = serve({ port: 0 }) // reads CLERK_SECRET_KEY etc. from Bun.env
+ * @example const running = serve({ port: 0 }) // reads CLERK_SECRET_KEY etc. from Bun.env
  */
 export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
   return serveStandalone(bun, options)
 }
 
+const isEntry = (import.meta as { main?: boolean }).main
 /** `export default` this from your own entry to let Bun serve it (the environment is read on the first request). */
-const bunEntry: { readonly fetch: BunFetchHandler } = fetchEntry(bun, (import.meta as { main?: boolean }).main)
+const bunEntry: { readonly fetch: BunFetchHandler } = fetchEntry(bun, isEntry)
 export default bunEntry
-if ((import.meta as { main?: boolean }).main) runEntry(bun)
+if (isEntry) runEntry(bun)

@@ -1,13 +1,8 @@
 /**
  * The Deno adapter. `deno run --allow-net --allow-env adapters/deno.ts` starts a standalone
- * proxy server with the same environment as the `clerk-proxy` CLI (`PORT`, `HOST`, `CLERK_*`,
- * `TRUST_PROXY`); the client IP is the socket peer (`info.remoteAddr`). The default export
- * `{ fetch }` is the Deno Deploy / `deno serve` entrypoint.
- *
- * Deno's `fetch` always decodes compressed bodies, so the proxy drops `Content-Encoding` and
- * `Content-Length` from such answers and the client gets the plain bytes: `Deno.serve` (2.9)
- * does not compress a streamed proxy response again (the conformance run checks this); on
- * Deno Deploy the platform's edge compresses for clients that accept it.
+ * proxy server with the same environment as the `clerk-proxy` CLI; the client IP is the socket
+ * peer (`info.remoteAddr`). The default export is the Deno Deploy / `deno serve` entrypoint.
+ * Deno's `fetch` decodes compressed bodies, so clients get plain bytes (docs/platforms.md#deno).
  *
  * @example
  * // main.ts, for Deno Deploy or `deno serve --allow-net --allow-env main.ts`
@@ -18,15 +13,17 @@
 import type { Context } from 'hono'
 import type { ClerkProxyOptions } from '../src/app.ts'
 import type { ProxyConfig } from '../src/config/proxy.ts'
-import { createLogger, type LogFormat, type Logger } from '../src/log.ts'
+import type { ServerConfigOptions } from '../src/config/server.ts'
+import type { LogFormat, Logger } from '../src/log.ts'
 import { withoutConnectionHeader } from '../src/response-headers.ts'
+import { bodyErrorAsLogLine } from '../src/standalone/access-log.ts'
 import { fetchEntry, runEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/serve.ts'
-
-export type { ClerkProxyOptions, FetchHandler, LogFormat, Logger, ProxyConfig, RunningStandaloneServer, StandaloneServeOptions }
+export type { ClerkProxyOptions, FetchHandler, LogFormat, Logger, ProxyConfig, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
 export { withoutConnectionHeader }
 
-/** The part of Deno's `ServeHandlerInfo` the proxy uses: a TCP peer has a `hostname`, a Unix-socket or vsock peer none. */
+/** The part of Deno's `ServeHandlerInfo` the proxy uses. */
 export interface DenoServeInfo {
+  /** The peer: a TCP peer has a `hostname`, a Unix-socket or vsock peer none. */
   readonly remoteAddr: { readonly transport: string; readonly hostname?: string }
 }
 // Minimal local types for the Deno globals used here (no global augmentation: JSR rejects it).
@@ -40,9 +37,7 @@ declare const Deno: {
 
 /**
  * The socket address of the client, from the `info` Deno passes to the handler.
- *
- * @example
- * clerkProxy({ peerAddress: denoPeerAddress }) // app.fetch(request, { info })
+ * @example clerkProxy({ peerAddress: denoPeerAddress }) // app.fetch(request, { info })
  */
 export function denoPeerAddress(c: Context): string | undefined {
   return (c.env as { info?: DenoServeInfo } | undefined)?.info?.remoteAddr.hostname
@@ -50,9 +45,7 @@ export function denoPeerAddress(c: Context): string | undefined {
 
 /**
  * Reads a variable from `Deno.env` (needs `--allow-env`).
- *
- * @example
- * clerkProxy({ env: denoEnv })
+ * @example clerkProxy({ env: denoEnv })
  */
 export function denoEnv(name: string): string | undefined {
   return Deno.env.get(name)
@@ -62,12 +55,7 @@ const deno: FetchServerPlatform<DenoHttpServer, DenoServeInfo> = {
   runtime: 'deno',
   env: denoEnv,
   adapter: { peerAddress: denoPeerAddress },
-  // Deno prints a body stream's error reason, a string as is: the reason is the log line itself (no query string).
-  bodyError: (_logger, format) => (message, fields) => {
-    let line = ''
-    if (format !== 'off') createLogger(format, (text) => (line = text)).error(message, fields)
-    return line
-  },
+  bodyError: (_logger, format) => bodyErrorAsLogLine(format),
   respond: async (app, request, info) => withoutConnectionHeader(await app.fetch(request, { info })),
   listen(fetch, { port, hostname }) {
     const server = Deno.serve({ port, hostname, onListen: () => {} }, fetch)
@@ -84,19 +72,17 @@ export type DenoServeProxyOptions = StandaloneServeOptions
 export type RunningDenoServer = RunningStandaloneServer
 /** A Deno fetch handler: `(request, info)`. */
 export type DenoFetchHandler = FetchHandler<DenoServeInfo>
-
 /**
  * Starts the proxy with `Deno.serve`; a missing or bad setting throws a `ConfigurationError`
  * naming it. `GET /healthz` answers outside the prefix; other paths outside it answer 404.
- *
- * @example
- * const running = serve({ port: 8000 }) // reads CLERK_SECRET_KEY etc. from Deno.env
+ * @example const running = serve({ port: 8000 }) // reads CLERK_SECRET_KEY etc. from Deno.env
  */
 export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
   return serveStandalone(deno, options)
 }
 
+const isEntry = (import.meta as { main?: boolean }).main
 /** The Deno Deploy / `deno serve` entrypoint: re-export it from your entry file (the environment is read on the first request). */
-const denoEntry: { readonly fetch: DenoFetchHandler } = fetchEntry(deno, (import.meta as { main?: boolean }).main)
+const denoEntry: { readonly fetch: DenoFetchHandler } = fetchEntry(deno, isEntry)
 export default denoEntry
-if ((import.meta as { main?: boolean }).main) runEntry(deno)
+if (isEntry) runEntry(deno)

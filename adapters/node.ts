@@ -11,3 +11,4 @@
 export { serve, type RunningServer, type ServeOptions } from '../src/node/server.ts'
 export { nodeForwarder, nodePeerAddress, readNodeHeader } from '../src/node/forward.ts'
 export { createLogger, type AccessLogEntry, type LogFormat, type Logger } from '../src/log.ts'
+export type { ServerConfigOptions } from '../src/config/server.ts'

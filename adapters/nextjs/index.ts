@@ -10,18 +10,6 @@
  * @module
  */
 export type { NextClientIpSource } from './client-ip.ts'
-export {
-  clerkProxyMiddleware,
-  clerkProxyRoute,
-  DELETE,
-  GET,
-  HEAD,
-  OPTIONS,
-  PATCH,
-  POST,
-  PUT,
-  withClerkProxy,
-  type NextProxyOptions,
-  type ProxyRouteHandlers,
-  type RouteHandler,
-} from './route.ts'
+export { clerkProxyMiddleware, withClerkProxy } from './middleware.ts'
+export type { NextProxyOptions } from './lazy-proxy.ts'
+export { clerkProxyRoute, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, type ProxyRouteHandlers, type RouteHandler } from './route.ts'

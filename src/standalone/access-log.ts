@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { BUFFERED_BODY_LIMIT } from '../forward-fetch.ts'
-import { loggablePath, type Logger } from '../log.ts'
+import { createLogger, loggablePath, type LogFormat, type Logger } from '../log.ts'
 
 /**
  * What a broken-off response body is errored with, given what to say about it. The runtime
@@ -17,6 +17,32 @@ export type BodyErrorReason = (message: string, fields: Readonly<Record<string, 
 
 /** The default {@link BodyErrorReason}: an `Error` holding only the message. */
 export const defaultBodyError: BodyErrorReason = (message) => new Error(`clerk-proxy: ${message}`)
+
+/**
+ * A {@link BodyErrorReason} for a runtime that prints the reason with the source line around
+ * it and prints `undefined` as nothing (Bun): the proxy logs the line itself.
+ *
+ * @example
+ * accessLog(logger, bodyErrorLogged(logger))
+ */
+export function bodyErrorLogged(logger: Logger | undefined): BodyErrorReason {
+  return (message, fields) => void logger?.error(message, fields)
+}
+
+/**
+ * A {@link BodyErrorReason} for a runtime that prints a string reason as is (Deno): the reason
+ * is the log line itself, in the configured format (empty with the log off).
+ *
+ * @example
+ * accessLog(logger, bodyErrorAsLogLine('json'))
+ */
+export function bodyErrorAsLogLine(format: LogFormat): BodyErrorReason {
+  return (message, fields) => {
+    let line = ''
+    createLogger(format, (text) => (line = text)).error(message, fields)
+    return line
+  }
+}
 
 /** The message for a response body that broke off (the upstream reset or stalled). */
 export const BODY_BROKE_OFF = 'the upstream response body broke off'
