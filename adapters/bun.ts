@@ -18,7 +18,7 @@ import type { ServerConfigOptions } from '../src/config/server.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
 import { bodyErrorLogged } from '../src/standalone/access-log.ts'
-import { fetchEntry, runEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/serve.ts'
+import { fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/serve.ts'
 export type { ClerkProxyOptions, FetchHandler, FetchTransport, LogFormat, Logger, ProxyConfig, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
 
 /** The part of Bun's `Server` the proxy uses. */
@@ -30,6 +30,8 @@ export interface BunServer {
   /** Stops the server (gracefully unless told to close active connections). */
   stop(closeActiveConnections?: boolean): Promise<void>
 }
+/** A Bun fetch handler: `(request, server)`. */
+export type BunFetchHandler = FetchHandler<BunServer>
 // Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
 type BunServeOptions = { port: number; hostname: string; idleTimeout: number; maxRequestBodySize: number; fetch: BunFetchHandler }
 declare const Bun: { readonly env: Record<string, string | undefined>; serve(options: BunServeOptions): BunServer }
@@ -67,8 +69,6 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
 export type BunServeProxyOptions = StandaloneServeOptions
 /** A running Bun proxy server. */
 export type RunningBunServer = RunningStandaloneServer & { readonly server: BunServer }
-/** A Bun fetch handler: `(request, server)`. */
-export type BunFetchHandler = FetchHandler<BunServer>
 /**
  * Starts the proxy with `Bun.serve`; a missing or bad setting throws a `ConfigurationError`
  * naming it. `GET /healthz` answers outside the prefix; other paths outside it answer 404.
@@ -78,8 +78,6 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
   return serveStandalone(bun, options)
 }
 
-const isEntry = (import.meta as { main?: boolean }).main
 /** `export default` this from your own entry to let Bun serve it (the environment is read on the first request). */
-const bunEntry: { readonly fetch: BunFetchHandler } = fetchEntry(bun, isEntry)
+const bunEntry: { readonly fetch: BunFetchHandler } = fetchEntry(bun, (import.meta as { main?: boolean }).main)
 export default bunEntry
-if (isEntry) runEntry(bun)

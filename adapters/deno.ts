@@ -17,7 +17,7 @@ import type { ServerConfigOptions } from '../src/config/server.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
 import { withoutConnectionHeader } from '../src/response-headers.ts'
 import { bodyErrorAsLogLine } from '../src/standalone/access-log.ts'
-import { fetchEntry, runEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/serve.ts'
+import { fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/serve.ts'
 export type { ClerkProxyOptions, FetchHandler, LogFormat, Logger, ProxyConfig, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
 export { withoutConnectionHeader }
 
@@ -26,6 +26,8 @@ export interface DenoServeInfo {
   /** The peer: a TCP peer has a `hostname`, a Unix-socket or vsock peer none. */
   readonly remoteAddr: { readonly transport: string; readonly hostname?: string }
 }
+/** A Deno fetch handler: `(request, info)`. */
+export type DenoFetchHandler = FetchHandler<DenoServeInfo>
 // Minimal local types for the Deno globals used here (no global augmentation: JSR rejects it).
 type DenoHttpServer = { readonly addr: { readonly hostname: string; readonly port: number }; shutdown(): Promise<void> }
 declare const Deno: {
@@ -70,8 +72,6 @@ const deno: FetchServerPlatform<DenoHttpServer, DenoServeInfo> = {
 export type DenoServeProxyOptions = StandaloneServeOptions
 /** A running Deno proxy server. */
 export type RunningDenoServer = RunningStandaloneServer
-/** A Deno fetch handler: `(request, info)`. */
-export type DenoFetchHandler = FetchHandler<DenoServeInfo>
 /**
  * Starts the proxy with `Deno.serve`; a missing or bad setting throws a `ConfigurationError`
  * naming it. `GET /healthz` answers outside the prefix; other paths outside it answer 404.
@@ -81,8 +81,6 @@ export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
   return serveStandalone(deno, options)
 }
 
-const isEntry = (import.meta as { main?: boolean }).main
 /** The Deno Deploy / `deno serve` entrypoint: re-export it from your entry file (the environment is read on the first request). */
-const denoEntry: { readonly fetch: DenoFetchHandler } = fetchEntry(deno, isEntry)
+const denoEntry: { readonly fetch: DenoFetchHandler } = fetchEntry(deno, (import.meta as { main?: boolean }).main)
 export default denoEntry
-if (isEntry) runEntry(deno)

@@ -1,5 +1,5 @@
 export { accessLog, BODY_BROKE_OFF, bodyErrorAsLogLine, bodyErrorLogged, defaultBodyError, type BodyErrorReason } from './access-log.ts'
 export { serverApp } from './app.ts'
-export { fetchEntry, runEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type Listening, type RunningStandaloneServer, type StandaloneServeOptions } from './serve.ts'
+export { fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type Listening, type RunningStandaloneServer, type StandaloneServeOptions } from './serve.ts'
 export { boundedStop, stopOnSignals, type SignalHooks } from './signals.ts'
 export { announceStart, serverUrl, startupFailure, startupFields, startupNotice } from './start.ts'

@@ -113,14 +113,29 @@ export function serveStandalone<Server, Info>(
 }
 
 /**
- * Starts the server from the environment when the adapter file is itself the entry
- * (`bun run adapters/bun.ts`): prints the start-up notice, or the configuration problem and
- * exits 1.
+ * The default export of an adapter file: `{ fetch }` for a runtime that serves a module's
+ * default export (`deno serve`, Deno Deploy, Bun's entry). The proxy is built on the first
+ * request, so importing the adapter reads no environment; a bad one answers
+ * `500 proxy_configuration_error`. When the file is itself the entry (`bun run
+ * adapters/bun.ts`), the server starts from the environment instead, and `fetch` is hidden so
+ * the runtime does not start a second server from the default export.
  *
  * @example
- * if (import.meta.main) runEntry(bunPlatform)
+ * export default fetchEntry(bunPlatform, (import.meta as { main?: boolean }).main)
  */
-export function runEntry<Server, Info>(platform: FetchServerPlatform<Server, Info>): void {
+export function fetchEntry<Server, Info>(platform: FetchServerPlatform<Server, Info>, isEntry: boolean | undefined): { readonly fetch: FetchHandler<Info> } {
+  if (isEntry) runEntry(platform)
+  const proxy = onFirstUse(() => clerkProxy({ env: platform.env, ...platform.adapter }))
+  const handler: FetchHandler<Info> = (request, info) => platform.respond(proxy(), request, info)
+  return {
+    get fetch(): FetchHandler<Info> {
+      return (isEntry ? undefined : handler) as FetchHandler<Info>
+    },
+  }
+}
+
+/** Starts the server from the environment: prints the start-up notice, or the configuration problem and exits 1. */
+function runEntry<Server, Info>(platform: FetchServerPlatform<Server, Info>): void {
   try {
     serveStandalone(platform, {}, (running, config) =>
       announceStart(platform.runtime, running.url, running.config, config.log, running.logger, (line) => console.log(line)),
@@ -130,25 +145,5 @@ export function runEntry<Server, Info>(platform: FetchServerPlatform<Server, Inf
     if (message === undefined) throw error
     console.error(message)
     platform.exit(1)
-  }
-}
-
-/**
- * The default export of an adapter file: `{ fetch }` for a runtime that serves a module's
- * default export (`deno serve`, Deno Deploy, Bun's entry). The proxy is built on the first
- * request, so importing the adapter reads no environment; a bad one answers
- * `500 proxy_configuration_error`. When the file is itself the entry, `fetch` is hidden so
- * the runtime does not start a second server from it.
- *
- * @example
- * export default fetchEntry(bunPlatform, (import.meta as { main?: boolean }).main)
- */
-export function fetchEntry<Server, Info>(platform: FetchServerPlatform<Server, Info>, isEntry: boolean | undefined): { readonly fetch: FetchHandler<Info> } {
-  const proxy = onFirstUse(() => clerkProxy({ env: platform.env, ...platform.adapter }))
-  const handler: FetchHandler<Info> = (request, info) => platform.respond(proxy(), request, info)
-  return {
-    get fetch(): FetchHandler<Info> {
-      return (isEntry ? undefined : handler) as FetchHandler<Info>
-    },
   }
 }
