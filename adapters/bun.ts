@@ -33,7 +33,7 @@ export interface BunServer {
 /** A Bun fetch handler: `(request, server)`. */
 export type BunFetchHandler = FetchHandler<BunServer>
 // Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
-type BunServeOptions = { port: number; hostname: string; idleTimeout: number; maxRequestBodySize: number; fetch: BunFetchHandler }
+type BunServeOptions = { port: number; hostname: string; idleTimeout: number; maxRequestBodySize: number; fetch(request: Request, server: BunServer): Response | Promise<Response> }
 declare const Bun: { readonly env: Record<string, string | undefined>; serve(options: BunServeOptions): BunServer }
 declare const process: { on(signal: string, listener: (signal: string) => void): void; exit(code: number): never }
 
@@ -53,7 +53,7 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
   env: (name) => Bun.env[name],
   adapter: { peerAddress: bunPeerAddress, transport: bunTransport },
   bodyError: bodyErrorLogged,
-  respond: async (app, request, server) => app.fetch(request, { server }),
+  respond: (app, request, server) => app.fetch(request, { server }),
   listen(fetch, { port, hostname, proxy }) {
     // Bun closes connections idle for 10 s by default, and answers bodies over its own limit with a bare 413: a request may
     // wait longer for Clerk, and the proxy enforces CLERK_PROXY_MAX_BODY itself (in Clerk's shape, chunked bodies counted).

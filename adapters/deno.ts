@@ -32,7 +32,7 @@ export type DenoFetchHandler = FetchHandler<DenoServeInfo>
 type DenoHttpServer = { readonly addr: { readonly hostname: string; readonly port: number }; shutdown(): Promise<void> }
 declare const Deno: {
   readonly env: { get(name: string): string | undefined }
-  serve(options: { port: number; hostname: string; onListen(): void }, handler: DenoFetchHandler): DenoHttpServer
+  serve(options: { port: number; hostname: string; onListen(): void }, handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>): DenoHttpServer
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
   exit(code: number): never
 }

@@ -64,9 +64,9 @@ export interface FetchServerPlatform<Server, Info> {
   /** What a broken-off response body is errored with, so the runtime prints a line free of URLs. */
   bodyError(logger: Logger | undefined, format: LogFormat): BodyErrorReason
   /** Hands a request to the app with what the runtime passed beside it. */
-  respond(app: Hono, request: Request, info: Info): Promise<Response>
+  respond(app: Hono, request: Request, info: Info): Response | Promise<Response>
   /** Starts listening with the handler. */
-  listen(handler: FetchHandler<Info>, config: ServerConfig): Listening<Server>
+  listen(handler: (request: Request, info: Info) => Response | Promise<Response>, config: ServerConfig): Listening<Server>
   /** Subscribes to SIGTERM and SIGINT. */
   onSignal(listener: (signal: string) => void): void
   /** Ends the process. */
@@ -126,7 +126,7 @@ export function serveStandalone<Server, Info>(
 export function fetchEntry<Server, Info>(platform: FetchServerPlatform<Server, Info>, isEntry: boolean | undefined): { readonly fetch: FetchHandler<Info> } {
   if (isEntry) runEntry(platform)
   const proxy = onFirstUse(() => clerkProxy({ env: platform.env, ...platform.adapter }))
-  const handler: FetchHandler<Info> = (request, info) => platform.respond(proxy(), request, info)
+  const handler: FetchHandler<Info> = async (request, info) => platform.respond(proxy(), request, info)
   return {
     get fetch(): FetchHandler<Info> {
       return (isEntry ? undefined : handler) as FetchHandler<Info>
