@@ -17,8 +17,7 @@ import type { ProxyConfig } from '../src/config/proxy.ts'
 import type { ServerConfigOptions } from '../src/config/server.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
-import { bodyErrorLogged } from '../src/standalone/access-log.ts'
-import { fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/serve.ts'
+import { bodyErrorLogged, fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/index.ts'
 export type { ClerkProxyOptions, FetchHandler, FetchTransport, LogFormat, Logger, ProxyConfig, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
 
 /** The part of Bun's `Server` the proxy uses. */

@@ -16,8 +16,7 @@ import type { ProxyConfig } from '../src/config/proxy.ts'
 import type { ServerConfigOptions } from '../src/config/server.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
 import { withoutConnectionHeader } from '../src/response-headers.ts'
-import { bodyErrorAsLogLine } from '../src/standalone/access-log.ts'
-import { fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/serve.ts'
+import { bodyErrorAsLogLine, fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/index.ts'
 export type { ClerkProxyOptions, FetchHandler, LogFormat, Logger, ProxyConfig, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
 export { withoutConnectionHeader }
 

@@ -12,3 +12,4 @@ export { serve, type RunningServer, type ServeOptions } from '../src/node/server
 export { nodeForwarder, nodePeerAddress, readNodeHeader } from '../src/node/forward.ts'
 export { createLogger, type AccessLogEntry, type LogFormat, type Logger } from '../src/log.ts'
 export type { ServerConfigOptions } from '../src/config/server.ts'
+export type { StandaloneServeOptions } from '../src/standalone/serve.ts'

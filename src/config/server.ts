@@ -7,7 +7,7 @@
  */
 import * as z from 'zod/mini'
 import { ConfigurationError } from '../errors.ts'
-import type { LogFormat } from '../log.ts'
+import type { LogFormat, Logger } from '../log.ts'
 import { readProxySettings, type ProxyConfig, type ProxyConfigOptions } from './proxy.ts'
 import { fail, readSettings, trimmedString } from './settings.ts'
 
@@ -17,8 +17,8 @@ export interface ServerConfigOptions extends ProxyConfigOptions {
   port?: number
   /** Address to bind (`HOST`, default `0.0.0.0`). */
   host?: string
-  /** Access log and notices (`CLERK_PROXY_LOG`): `pretty` (default), `json`, `off`; a logger object counts as unset here. */
-  log?: LogFormat | object
+  /** Access log and notices (`CLERK_PROXY_LOG`): `pretty` (default), `json`, `off`, or your own {@link Logger}. */
+  log?: LogFormat | Logger
   /** How long in-flight requests may run after SIGTERM/SIGINT (`CLERK_PROXY_SHUTDOWN_TIMEOUT`, default 10 s). */
   shutdownTimeoutMs?: number
   /** Milliseconds a client has to send its request headers (`CLERK_PROXY_HEADERS_TIMEOUT`, default 20 s; Node). */

@@ -1,24 +1,20 @@
 import { getRequestListener, RequestError } from '@hono/node-server'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ClerkProxyOptions } from '../app.ts'
 import type { ProxyConfig } from '../config/proxy.ts'
 import { resolveServerConfig, type ServerConfigOptions } from '../config/server.ts'
 import { proxyErrorResponse } from '../errors.ts'
-import { createLogger, loggablePath, type LogFormat, type Logger } from '../log.ts'
+import { createLogger, loggablePath, type Logger } from '../log.ts'
 import { serverApp } from '../standalone/app.ts'
+import type { StandaloneServeOptions } from '../standalone/serve.ts'
 import { stopOnSignals } from '../standalone/signals.ts'
 import { serverUrl } from '../standalone/start.ts'
 import { refuseUnservableRequests } from './client-errors.ts'
 import { UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
 import { nodeProxy } from './proxy.ts'
 
-/** Options for the standalone Node server; the proxy options plus where and how to listen. */
-export interface ServeOptions extends ClerkProxyOptions, ServerConfigOptions {
-  /** Access log and notices: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
-  log?: LogFormat | Logger
-  /** Install SIGTERM/SIGINT handlers that shut down gracefully (default true). */
-  handleSignals?: boolean
+/** Options for the standalone Node server: those of every standalone server plus Node's own limits. */
+export interface ServeOptions extends StandaloneServeOptions, Pick<ServerConfigOptions, 'headersTimeoutMs' | 'requestTimeoutMs'> {
   /** Largest request line plus headers, in bytes (default 16 KiB, Node's); larger get `414`/`431`. */
   maxHeaderSize?: number
 }

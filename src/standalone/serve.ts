@@ -16,11 +16,9 @@ import { boundedStop, stopOnSignals } from './signals.ts'
 import { announceStart, serverUrl, startupFailure } from './start.ts'
 
 /** Options of a standalone server: the proxy options plus where and how to listen. */
-export interface StandaloneServeOptions extends ClerkProxyOptions, Omit<ServerConfigOptions, 'headersTimeoutMs' | 'requestTimeoutMs' | 'log'> {
+export interface StandaloneServeOptions extends ClerkProxyOptions, Omit<ServerConfigOptions, 'headersTimeoutMs' | 'requestTimeoutMs'> {
   /** Stop gracefully on SIGTERM/SIGINT (default true); a second signal exits at once. */
   handleSignals?: boolean
-  /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
-  log?: LogFormat | Logger
 }
 
 /** A running standalone server. */
