@@ -1,8 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import type { LogFormat } from '../log.ts'
 
 /** The flag definitions `parseArgs` takes. */
 export type FlagDefinitions = NonNullable<ParseArgsConfig['options']>
-import type { LogFormat } from '../log.ts'
 
 /** What the `clerk-proxy` command line asked for. */
 export interface ServeArguments {

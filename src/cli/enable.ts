@@ -16,19 +16,19 @@ export const ENABLE_USAGE: string = `clerk-proxy enable: switch your Clerk insta
 Usage:
   clerk-proxy enable --proxy-url <url> [--domain <name or id>] [--dry-run] [--skip-doctor]
 
-Steps: runs clerk-proxy doctor on the URL; lists the instance's domains and picks the one the
-URL belongs to (asks when that is ambiguous and stdin is a terminal, otherwise fails with the
-list); runs Clerk's proxy check (POST /v1/proxy_checks); sets the domain's proxy_url
-(PATCH /v1/domains/{id}) and confirms.
+Steps: lists the instance's domains and picks the one the URL belongs to (asks when that is
+ambiguous and stdin is a terminal, otherwise fails with the list); runs clerk-proxy doctor on
+the URL for that domain; runs Clerk's proxy check (POST /v1/proxy_checks); sets the domain's
+proxy_url (PATCH /v1/domains/{id}) and confirms.
 
 Options:
-    --proxy-url <url>      the public proxy URL, e.g. https://app.example.com/__clerk
+      --proxy-url <url>      the public proxy URL, e.g. https://app.example.com/__clerk
                              (default: CLERK_PROXY_URL)
-    --domain <name|id>     the domain to change (example.com or dmn_…)
-    --dry-run              do everything except the change (no PATCH)
-    --skip-doctor          do not run clerk-proxy doctor first
-    --expect-ip <ip>       passed to doctor
-    --env-file <path>      read variables from this file (default: .env, if present)
+      --domain <name|id>     the domain to change (example.com or dmn_…)
+      --dry-run              do everything except the change (no PATCH)
+      --skip-doctor          do not run clerk-proxy doctor first
+      --expect-ip <ip>       passed to doctor
+      --env-file <path>      read variables from this file (default: .env, if present)
   -h, --help                 show this help
 
 Environment:
@@ -46,9 +46,9 @@ Sets the domain's proxy_url to null (PATCH /v1/domains/{id}) and confirms. Picks
 domain that has a proxy, or asks (fails with the list when stdin is not a terminal).
 
 Options:
-    --domain <name|id>     the domain to change (example.com or dmn_…)
-    --dry-run              show what would change, change nothing
-    --env-file <path>      read variables from this file (default: .env, if present)
+      --domain <name|id>     the domain to change (example.com or dmn_…)
+      --dry-run              show what would change, change nothing
+      --env-file <path>      read variables from this file (default: .env, if present)
   -h, --help                 show this help
 
 Environment:
@@ -79,7 +79,7 @@ export async function enableCommand(argv: readonly string[], io: CommandIo): Pro
   try {
     const given = values['proxy-url'] ?? io.env['CLERK_PROXY_URL']
     if (!given) throw new UsageError('give the public proxy URL with --proxy-url, e.g. --proxy-url https://app.example.com/__clerk')
-    proxyUrl = parseProxyUrl(given).href.replace(/\/+$/, '')
+    proxyUrl = parseProxyUrl(given)
   } catch (error) {
     if (error instanceof UsageError) return usageError(out, 'enable', error.message)
     throw error
@@ -87,53 +87,54 @@ export async function enableCommand(argv: readonly string[], io: CommandIo): Pro
   if (!secretKey) return missingSecret(out)
   warnDevelopmentKey(out, secretKey)
 
-  if (!values['skip-doctor']) {
-    out.stdout.write(`Step 1/4: checking ${proxyUrl} with clerk-proxy doctor\n\n`)
-    const report = await runDoctor({
-    url: proxyUrl,
-    secretKey,
-    ...(values['expect-ip'] === undefined ? {} : { expectIp: values['expect-ip'] }),
-    progress: (step) => void out.stderr.write(`  … ${step}\n`),
-    })
-    out.stdout.write(formatReport(report).replace(/\n[^\n]*\n$/, '\n') + '\n')
-    if (!report.ok) {
-    out.stderr.write('clerk-proxy enable: doctor found failures; nothing was changed. Fix them and run again (or pass --skip-doctor to let Clerk\'s check decide).\n')
-    return 1
-    }
-  } else out.stdout.write('Step 1/4: doctor skipped (--skip-doctor)\n')
-
   const api = backendApi(out, secretKey)
   try {
-    out.stdout.write('Step 2/4: finding the domain\n')
+    out.stdout.write('Step 1/4: finding the domain\n')
     const domain = await chooseDomain(out, api, { proxyUrl, ...(values.domain === undefined ? {} : { domain: values.domain }) }, 'enable')
     if (typeof domain === 'number') return domain
+
+    if (!values['skip-doctor']) {
+      out.stdout.write(`Step 2/4: checking ${proxyUrl} with clerk-proxy doctor\n\n`)
+      const report = await runDoctor({
+        url: proxyUrl,
+        secretKey,
+        domainId: domain.id,
+        ...(values['expect-ip'] === undefined ? {} : { expectIp: values['expect-ip'] }),
+        progress: (step) => void out.stderr.write(`  … ${step}\n`),
+      })
+      out.stdout.write(formatReport(report).replace(/\n[^\n]*\n$/, '\n') + '\n')
+      if (!report.ok) {
+        out.stderr.write('clerk-proxy enable: doctor found failures; nothing was changed. Fix them and run again (or pass --skip-doctor to let Clerk\'s check decide).\n')
+        return 1
+      }
+    } else out.stdout.write('Step 2/4: doctor skipped (--skip-doctor)\n')
 
     out.stdout.write(`Step 3/4: Clerk's proxy check for ${proxyUrl}\n`)
     const check = await api.checkProxy(domain.id, proxyUrl)
     if (!check.successful) {
-    out.stdout.write(`  Clerk's check failed: Clerk could not use ${proxyUrl} to reach its Frontend API.\n`)
-    out.stderr.write(`clerk-proxy enable: nothing was changed. Run clerk-proxy doctor ${proxyUrl} and fix what it reports; Clerk checks from the internet, so the URL must be public.\n`)
-    return 1
+      out.stdout.write(`  Clerk's check failed: Clerk could not use ${proxyUrl} to reach its Frontend API.\n`)
+      out.stderr.write(`clerk-proxy enable: nothing was changed. Run clerk-proxy doctor ${proxyUrl} and fix what it reports; Clerk checks from the internet, so the URL must be public.\n`)
+      return 1
     }
     out.stdout.write(`  Clerk's check passed${check.id ? ` (${check.id})` : ''}.\n`)
 
     const patch = `PATCH /v1/domains/${domain.id} {"proxy_url":"${proxyUrl}"}`
     if (domain.proxy_url === proxyUrl) {
-    out.stdout.write(`Step 4/4: ${domain.name} already uses ${proxyUrl}; nothing to change.\n`)
-    return 0
+      out.stdout.write(`Step 4/4: ${domain.name} already uses ${proxyUrl}; nothing to change.\n`)
+      return 0
     }
     if (values['dry-run']) {
-    out.stdout.write(`Step 4/4: dry run: would send ${patch}. Nothing was changed.\n`)
-    return 0
+      out.stdout.write(`Step 4/4: dry run: would send ${patch}. Nothing was changed.\n`)
+      return 0
     }
     out.stdout.write(`Step 4/4: setting the proxy URL of ${domain.name}\n`)
     const updated = await api.setProxyUrl(domain.id, proxyUrl)
     if (updated.proxy_url !== proxyUrl) {
-    out.stderr.write(`clerk-proxy enable: Clerk answered, but the domain's proxy_url is now ${JSON.stringify(updated.proxy_url ?? null)}, not ${proxyUrl}. Check the Dashboard (Domains).\n`)
-    return 1
+      out.stderr.write(`clerk-proxy enable: Clerk answered, but the domain's proxy_url is now ${JSON.stringify(updated.proxy_url ?? null)}, not ${proxyUrl}. Check the Dashboard (Domains).\n`)
+      return 1
     }
     out.stdout.write(
-    `  Done: ${updated.name} now uses ${proxyUrl}.\n\n` +
+      `  Done: ${updated.name} now uses ${proxyUrl}.\n\n` +
         `Next: make your app's Clerk SDK use the proxy too, e.g. proxyUrl="${proxyUrl}" on <ClerkProvider>\n` +
         `or the CLERK_PROXY_URL / NEXT_PUBLIC_CLERK_PROXY_URL variable of your framework, and redeploy.\n` +
         `To undo: clerk-proxy disable --domain ${updated.name}\n`,
@@ -165,20 +166,20 @@ export async function disableCommand(argv: readonly string[], io: CommandIo): Pr
     const domain = await chooseDomain(out, api, { withProxy: true, ...(values.domain === undefined ? {} : { domain: values.domain }) }, 'disable')
     if (typeof domain === 'number') return domain
     if (!domain.proxy_url) {
-    out.stdout.write(`${domain.name} does not use a proxy; nothing to change.\n`)
-    return 0
+      out.stdout.write(`${domain.name} does not use a proxy; nothing to change.\n`)
+      return 0
     }
     if (values['dry-run']) {
-    out.stdout.write(`Dry run: would send PATCH /v1/domains/${domain.id} {"proxy_url":null}, switching ${domain.name} off ${domain.proxy_url}. Nothing was changed.\n`)
-    return 0
+      out.stdout.write(`Dry run: would send PATCH /v1/domains/${domain.id} {"proxy_url":null}, switching ${domain.name} off ${domain.proxy_url}. Nothing was changed.\n`)
+      return 0
     }
     const updated = await api.setProxyUrl(domain.id, null)
     if (updated.proxy_url) {
-    out.stderr.write(`clerk-proxy disable: Clerk answered, but ${updated.name} still uses ${updated.proxy_url}. Check the Dashboard (Domains).\n`)
-    return 1
+      out.stderr.write(`clerk-proxy disable: Clerk answered, but ${updated.name} still uses ${updated.proxy_url}. Check the Dashboard (Domains).\n`)
+      return 1
     }
     out.stdout.write(
-    `Done: ${updated.name} no longer uses ${domain.proxy_url}; browsers reach Clerk's Frontend API directly.\n` +
+      `Done: ${updated.name} no longer uses ${domain.proxy_url}; browsers reach Clerk's Frontend API directly.\n` +
         `Remove proxyUrl / CLERK_PROXY_URL from your app's Clerk configuration and redeploy.\n`,
     )
     return 0

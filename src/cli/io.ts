@@ -74,10 +74,10 @@ type CommonFlags = { help: { type: 'boolean'; short: 'h' }; 'env-file': { type: 
 const COMMON_FLAGS: CommonFlags = { help: { type: 'boolean', short: 'h' }, 'env-file': { type: 'string' } }
 
 /**
- * The common start of an operator command: parses its flags plus `--help` and `--env-file`
- * (a mistake prints the usage hint
- * and ends it with 2), prints `usage` for `--help` (ends it with 0), loads the env file (a
- * failure ends it with 1). Returns the parsed flags, or the exit code when the command ends here.
+ * The common start of an operator command: parses its flags plus `--help` and `--env-file` (a
+ * mistake prints the usage hint and ends it with 2), prints `usage` for `--help` (ends it with
+ * 0), loads the env file (a failure ends it with 1). Returns the parsed flags, or the exit code
+ * when the command ends here.
  *
  * @example
  * const started = startCommand(argv, io, 'disable', DISABLE_USAGE, { domain: { type: 'string' } })
