@@ -7,7 +7,7 @@ import { DEFAULT_FAPI_URL, fapiUrlFromPublishableKey } from '../fapi-url.ts'
 import { parseHttpUrl } from '../public-url.ts'
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from '../request-limits.ts'
 import type { EnvSource } from './env.ts'
-import { fail, readSettings, trimmedString, type SettingsResult } from './settings.ts'
+import { fail, readSettings, trimmedString } from './settings.ts'
 
 /** Options for {@link clerkProxy}; each mirrors an environment variable and wins over it. */
 export interface ProxyConfigOptions {
@@ -148,38 +148,33 @@ const schema = z.object({
  * const config = resolveConfig({ env: process.env })
  */
 export function resolveConfig(options: ProxyConfigOptions = {}): ProxyConfig {
-  const read = readProxySettings(options)
-  if (!read.ok) throw new ConfigurationError(read.problems)
-  return read.value
+  return readProxySettings(options)!
 }
 
 /**
- * The proxy settings of `options` and `options.env`, or the problems found: for callers that
- * gather the problems of more settings (the standalone servers) before reporting them.
+ * The proxy settings of `options` and `options.env`, as {@link resolveConfig} reads them; given
+ * `problems`, a problem is added there instead of thrown (and `undefined` returned), for callers
+ * that gather the problems of more settings (the standalone servers) before reporting them.
  *
  * @example
- * const read = readProxySettings({ env: process.env })
- * if (!read.ok) console.error(read.problems)
+ * const problems: string[] = []
+ * const config = readProxySettings({ env: process.env }, problems)
  */
-export function readProxySettings(options: ProxyConfigOptions): SettingsResult<ProxyConfig> {
-  const read = readSettings(SETTINGS, schema, options as Readonly<Record<string, unknown>>, options.env)
-  if (!read.ok) return read
-  const value = read.value
+export function readProxySettings(options: ProxyConfigOptions, problems?: string[]): ProxyConfig | undefined {
+  const value = readSettings(SETTINGS, schema, options as Readonly<Record<string, unknown>>, options.env, problems)
+  if (!value) return undefined
   const fapi = value.fapiUrl ?? splitUrl(value.publishableKey ? fapiUrlFromPublishableKey(value.publishableKey)! : DEFAULT_FAPI_URL)
   const proxyPath = value.proxyPath ?? value.proxyUrl?.path ?? '/__clerk'
-  return {
-    ok: true,
-    value: Object.freeze({
-      secretKey: value.secretKey,
-      fapiOrigin: fapi.origin,
-      fapiBasePath: fapi.path,
-      proxyUrl: value.proxyUrl ? value.proxyUrl.origin + value.proxyUrl.path : undefined,
-      proxyPath: proxyPath === '/' ? '' : proxyPath,
-      trustProxy: value.trustProxy ?? TRUST_NONE,
-      timeoutMs: value.timeout ?? DEFAULT_TIMEOUT_MS,
-      maxBodyBytes: value.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
-    }),
-  }
+  return Object.freeze({
+    secretKey: value.secretKey,
+    fapiOrigin: fapi.origin,
+    fapiBasePath: fapi.path,
+    proxyUrl: value.proxyUrl ? value.proxyUrl.origin + value.proxyUrl.path : undefined,
+    proxyPath: proxyPath === '/' ? '' : proxyPath,
+    trustProxy: value.trustProxy ?? TRUST_NONE,
+    timeoutMs: value.timeout ?? DEFAULT_TIMEOUT_MS,
+    maxBodyBytes: value.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
+  })
 }
 
 function splitUrl(href: string): { origin: string; path: string } {

@@ -114,15 +114,14 @@ const schema = z.object({
  * config.port // 8080
  */
 export function resolveServerConfig(options: ServerConfigOptions = {}): ServerConfig {
-  const proxy = readProxySettings(options)
+  const problems: string[] = []
+  const proxy = readProxySettings(options, problems)
   // A logger object is the program's own; only a format name is a setting.
   const given = { ...options, log: typeof options.log === 'string' ? options.log : undefined }
-  const server = readSettings(SERVER_SETTINGS, schema, given, options.env)
-  const problems = [...(proxy.ok ? [] : proxy.problems), ...(server.ok ? [] : server.problems)]
-  if (!proxy.ok || !server.ok) throw new ConfigurationError(problems)
-  const value = server.value
+  const value = readSettings(SERVER_SETTINGS, schema, given, options.env, problems)
+  if (!proxy || !value) throw new ConfigurationError(problems)
   return Object.freeze({
-    proxy: proxy.value,
+    proxy,
     port: value.port ?? DEFAULT_PORT,
     hostname: value.host ?? DEFAULT_HOST,
     log: value.log ?? 'pretty',

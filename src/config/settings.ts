@@ -5,53 +5,40 @@
  * the secret.
  */
 import * as z from 'zod/mini'
+import { ConfigurationError } from '../errors.ts'
 import { readEnv, type EnvSource } from './env.ts'
 
 /** Each setting: its option name and the environment variables that can carry it, in order. */
 export type SettingSources = Readonly<Record<string, readonly string[]>>
 
-/** The parsed values, or the problems found, each starting with the option or variable at fault. */
-export type SettingsResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] }
-
 /**
- * Collects the raw values of `sources` from `options` and `env` and validates them with `schema`.
+ * Collects the raw values of `sources` from `options` and `env` and validates them with
+ * `schema`. Returns the parsed values. On a problem it throws a `ConfigurationError` listing
+ * each one, or, given `problems`, adds them there and returns `undefined` (so that a caller can
+ * gather the problems of several groups before reporting them).
  *
  * @example
- * readSettings({ port: ['PORT'] }, z.object({ port: z.optional(z.string()) }), {}, { PORT: '80' })
+ * const problems: string[] = []
+ * readSettings({ port: ['PORT'] }, z.object({ port: z.optional(z.string()) }), {}, { PORT: '80' }, problems)
  */
 export function readSettings<T>(
   sources: SettingSources,
   schema: z.ZodMiniType<T>,
   options: Readonly<Record<string, unknown>>,
   env: EnvSource | undefined,
-): SettingsResult<T> {
+  problems?: string[],
+): T | undefined {
+  // Where a value comes from: its option, else the first of its variables that is set.
+  const from = (name: string): string =>
+    options[name] !== undefined ? `option ${name}` : (sources[name]!.find((v) => readEnv(env, v) !== undefined) ?? sources[name]![0]!)
   const raw: Record<string, unknown> = {}
-  const origin: Record<string, string> = {}
-  for (const name of Object.keys(sources)) {
-    const variables = sources[name]!
-    const fromOption = options[name]
-    if (fromOption !== undefined) {
-      raw[name] = fromOption
-      origin[name] = `option ${name}`
-      continue
-    }
-    for (const variable of variables) {
-      const value = readEnv(env, variable)
-      if (value !== undefined) {
-        raw[name] = value
-        origin[name] = variable
-        break
-      }
-    }
-    origin[name] ??= variables[0]!
-  }
+  for (const name in sources) raw[name] = options[name] ?? readEnv(env, from(name))
   const parsed = schema.safeParse(raw)
-  if (parsed.success) return { ok: true, value: parsed.data }
-  const problems = parsed.error.issues.map((issue) => {
-    const key = String(issue.path[0])
-    return `${origin[key] ?? key} ${issue.message}`
-  })
-  return { ok: false, problems }
+  if (parsed.success) return parsed.data
+  const found = parsed.error.issues.map((issue) => `${from(issue.path[0] as string)} ${issue.message}`)
+  if (!problems) throw new ConfigurationError(found)
+  problems.push(...found)
+  return undefined
 }
 
 /**
