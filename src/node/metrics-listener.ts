@@ -2,7 +2,7 @@ import { getRequestListener } from '@hono/node-server'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { metricsListenerApp } from '../metrics/listener-app.ts'
-import type { ProcessFigures } from '../metrics/proxy-metrics.ts'
+import { processFiguresOf, type ProcessFigures } from '../metrics/proxy-metrics.ts'
 import type { Readiness } from '../readiness.ts'
 
 /** A running metrics listener. */
@@ -51,6 +51,5 @@ export async function startMetricsListener(
  * createProxyMetrics('/__clerk', { processFigures: nodeProcessFigures })
  */
 export function nodeProcessFigures(): ProcessFigures {
-  const cpu = process.cpuUsage()
-  return { residentMemoryBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
+  return processFiguresOf(process)
 }
