@@ -4,20 +4,11 @@
  * {@link resolveOperationsConfig} validates them alone.
  */
 import * as z from 'zod/mini'
-import type { EnvSource } from './env.ts'
+import type { ServerConfigOptions } from './server.ts'
 import { fail, portNumber, readSettings, trimmedString } from './settings.ts'
 
-/** The operating settings a program can pass; each mirrors an environment variable and wins over it. */
-export interface OperationsOptions {
-  /** Port of the metrics listener (`CLERK_PROXY_METRICS_PORT`); no listener when unset. */
-  metricsPort?: number | string
-  /** Address the metrics listener binds (`CLERK_PROXY_METRICS_HOST`, default `127.0.0.1`). */
-  metricsHost?: string
-  /** Node worker processes (`CLERK_PROXY_WORKERS`): a count, or `auto` for one per CPU (default 1). */
-  workers?: number | string
-  /** Where to read the environment from. */
-  env?: EnvSource
-}
+/** The operating settings a program can pass (see `ServerConfigOptions`); each wins over its variable. */
+export type OperationsOptions = Pick<ServerConfigOptions, 'metricsPort' | 'metricsHost' | 'workers' | 'env'>
 
 /** Operating settings after validation. */
 export interface OperationsConfig {

@@ -10,11 +10,11 @@ import * as z from 'zod/mini'
 import { ConfigurationError } from '../errors.ts'
 import type { LogFormat, Logger } from '../log.ts'
 import { readProxySettings, type ProxyConfig, type ProxyConfigOptions } from './proxy.ts'
-import { readOperationsSettings, type OperationsConfig, type OperationsOptions } from './operations.ts'
+import { readOperationsSettings, type OperationsConfig } from './operations.ts'
 import { fail, portNumber, readSettings, trimmedString } from './settings.ts'
 
 /** The server settings a program can pass; each mirrors an environment variable and wins over it. */
-export interface ServerConfigOptions extends ProxyConfigOptions, Omit<OperationsOptions, 'env'> {
+export interface ServerConfigOptions extends ProxyConfigOptions {
   /** Port to listen on (`PORT`, default 3000; 0 picks a free one). */
   port?: number
   /** Address to bind (`HOST`, default `0.0.0.0`). */
@@ -27,6 +27,12 @@ export interface ServerConfigOptions extends ProxyConfigOptions, Omit<Operations
   headersTimeoutMs?: number
   /** Milliseconds a client has to send its whole request (`CLERK_PROXY_REQUEST_TIMEOUT`, default 120 s, 0 disables it; Node). */
   requestTimeoutMs?: number
+  /** Port of the Prometheus metrics listener (`CLERK_PROXY_METRICS_PORT`); no listener when unset. */
+  metricsPort?: number | string
+  /** Address the metrics listener binds (`CLERK_PROXY_METRICS_HOST`, default `127.0.0.1`). */
+  metricsHost?: string
+  /** Node worker processes (`CLERK_PROXY_WORKERS`): a count, or `auto` for one per CPU (default 1; the CLI only). */
+  workers?: number | string
 }
 
 /** Everything a standalone server runs with, validated. */

@@ -1,7 +1,6 @@
 import { getRequestListener, RequestError, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import cluster from 'node:cluster'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { ProxyConfig } from '../config/proxy.ts'
 import { resolveServerConfig, type ServerConfigOptions } from '../config/server.ts'
 import { proxyErrorCodeOf, proxyErrorResponse, type ProxyErrorCode } from '../errors.ts'
@@ -16,6 +15,7 @@ import { stopOnSignals } from '../standalone/signals.ts'
 import { serverUrl } from '../standalone/start.ts'
 import { refuseUnservableRequests } from './client-errors.ts'
 import { readNodeHeader, REQUEST_ID, UPSTREAM_TIMING, type TimedResponse } from './forward.ts'
+import { listenOn } from './listen.ts'
 import { nodeProcessFigures, startMetricsListener, type MetricsListener } from './metrics-listener.ts'
 import { nodeProxy } from './proxy.ts'
 
@@ -136,14 +136,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     metrics?.proxyErrorAnswered(code)
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.hostname, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address() as AddressInfo
+  const address = await listenOn(server, config.port, config.hostname)
   // In a cluster the primary serves the metrics of every worker (see workers.ts).
   let metricsListener: MetricsListener | undefined
   if (config.metrics && !cluster.isWorker) {
