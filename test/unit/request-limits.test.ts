@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { resolveConfig } from '../../src/config.ts'
 import { ConfigurationError } from '../../src/errors.ts'
 import { clientErrorStatus } from '../../src/node/client-errors.ts'
-import { nextBodyLimit, nextEnv } from '../../src/nextjs-request.ts'
+import { nextBodyLimit, nextEnv } from '../../adapters/nextjs/request.ts'
 import { hasMalformedPercentEncoding, isWebSocketUpgrade, parseByteSize, refuseRequest } from '../../src/request-limits.ts'
 
 const secretKey = 'sk_test_abc'
