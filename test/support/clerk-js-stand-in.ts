@@ -585,10 +585,12 @@ async function startProviderStandIn(): Promise<{ url: string; requests: Recorded
       headers: { ...req.headers },
       rawHeaders: [...req.rawHeaders],
       remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
       bodyLength: 0,
       bodySha256: undefined,
       bodyText: '',
       aborted: false,
+      cutOff: false,
       completed: true,
     })
     const url = new URL(req.url ?? '/', 'http://provider')

@@ -18,6 +18,8 @@ export interface RecordedRequest {
   /** Header names and values as sent, in order. */
   readonly rawHeaders: readonly string[]
   readonly remoteAddress: string | undefined
+  /** The client-side port of the connection it came on (which of the proxy's upstream connections carried it). */
+  readonly remotePort: number | undefined
   /** Body length and SHA-256, filled in when the body has been read. */
   bodyLength: number
   bodySha256: string | undefined
@@ -25,6 +27,12 @@ export interface RecordedRequest {
   bodyText: string
   /** True when the client went away before the response finished. */
   aborted: boolean
+  /**
+   * True when the stand-in cut the connection itself because the client stopped reading the
+   * answer for {@link STALLED_WRITE_MS} (as Clerk's edge drops a peer that stalls a response):
+   * the client neither read nor cancelled it. Not counted as `aborted`.
+   */
+  cutOff: boolean
   /** True when the response finished normally. */
   completed: boolean
 }
@@ -43,6 +51,13 @@ export interface ProxyHealthRules {
   /** When set, answers `503 {"status":"unhealthy","message": …}`. */
   unavailable: string | undefined
 }
+
+/**
+ * How long an answer may sit unsent because the client reads none of it before the stand-in
+ * cuts the connection, as Clerk's edge (Cloudflare) drops a peer that stops reading. Longer
+ * than any pause a test's client makes on purpose.
+ */
+export const STALLED_WRITE_MS = 8_000
 
 /** A running stand-in. */
 export interface FapiStandIn {
@@ -99,7 +114,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
   const waiters: { predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = []
   const held: (() => void)[] = []
   const sockets = new Set<Socket>()
-  const socketsWithRequest = new WeakSet<Socket>()
+  const lastRequestOn = new WeakMap<Socket, RecordedRequest>()
   const routes: FapiStandIn['routes'] = []
   const asset = assetPayload(1_400_000)
   const assetGzip = gzipSync(asset)
@@ -112,17 +127,19 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
       headers: { ...req.headers },
       rawHeaders: [...req.rawHeaders],
       remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
       bodyLength: 0,
       bodySha256: undefined,
       bodyText: '',
       aborted: false,
+      cutOff: false,
       completed: false,
     }
     requests.push(record)
-    socketsWithRequest.add(req.socket)
+    lastRequestOn.set(req.socket, record)
     res.on('finish', () => (record.completed = true))
     res.on('close', () => {
-      if (!res.writableFinished) record.aborted = true
+      if (!res.writableFinished && !record.cutOff) record.aborted = true
     })
     for (const w of [...waiters]) {
       if (w.predicate(record)) {
@@ -137,6 +154,26 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
+  // Cuts connections whose answer made no progress for STALLED_WRITE_MS (bytes queued, none
+  // taken by the client): what was written and what is still queued both stay the same.
+  const stalls = new Map<Socket, { written: number; queued: number; since: number }>()
+  const stallWatch = setInterval(() => {
+    const now = Date.now()
+    for (const socket of sockets) {
+      const seen = stalls.get(socket)
+      if (socket.writableLength === 0 || socket.destroyed) stalls.delete(socket)
+      else if (seen === undefined || seen.written !== socket.bytesWritten || seen.queued !== socket.writableLength)
+        stalls.set(socket, { written: socket.bytesWritten, queued: socket.writableLength, since: now })
+      else if (now - seen.since >= STALLED_WRITE_MS) {
+        const record = lastRequestOn.get(socket)
+        if (record && !record.completed) record.cutOff = true
+        stalls.delete(socket)
+        socket.destroy()
+      }
+    }
+    for (const socket of stalls.keys()) if (!sockets.has(socket)) stalls.delete(socket)
+  }, 500)
+  stallWatch.unref()
 
   const readBody = (req: IncomingMessage, record: RecordedRequest): Promise<void> =>
     new Promise((resolve) => {
@@ -333,9 +370,10 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
       for (const release of held.splice(0)) release()
     },
     portsWithoutRequest() {
-      return [...sockets].filter((socket) => !socketsWithRequest.has(socket)).map((socket) => socket.remotePort ?? 0)
+      return [...sockets].filter((socket) => !lastRequestOn.has(socket)).map((socket) => socket.remotePort ?? 0)
     },
     close() {
+      clearInterval(stallWatch)
       for (const release of held.splice(0)) release()
       for (const socket of sockets) socket.destroy()
       return new Promise((resolve) => server.close(() => resolve()))
