@@ -48,7 +48,11 @@ export function describeBodyLimits(target: ConformanceTarget): void {
         expect(upstream.map((r) => [r.bodyLength, r.completed])).toEqual([[size, true]])
       }
       const { answer, upstream } = await through(LIMIT + 1, framing)
-      if (framing === 'content-length' && target.relaysEarlyAnswers === false) expect(answer.status).toBe(502)
+      // An early refusal can close the connection while the client still sends, breaking its
+      // write (EPIPE/ECONNRESET) before the answer could be read (`sendFailed`, never a 200):
+      // then the stand-in's records below alone show Clerk never got the body as complete.
+      if (answer.sendFailed !== undefined) expect(answer.status).not.toBe(200)
+      else if (framing === 'content-length' && target.relaysEarlyAnswers === false) expect(answer.status).toBe(502)
       else {
         expect(answer.status).toBe(413)
         expect(answer.headers['cache-control']).toBe('no-store')

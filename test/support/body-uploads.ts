@@ -16,13 +16,39 @@ export interface UploadAnswer {
   /** The parsed JSON body (the stand-in's `{ bodyLength, bodySha256 }`, or Clerk's error shape). */
   readonly json: unknown
   readonly headers: Record<string, string | string[] | undefined>
+  /**
+   * Set (with `status` 0) when sending the body failed before any answer could be read: the
+   * server answered early (a refusal) and closed while the client still wrote, so the write
+   * broke (`EPIPE`, `ECONNRESET`) and the kernel dropped the unread answer with the connection.
+   * Only the stand-in's records then tell what reached Clerk.
+   */
+  readonly sendFailed?: string
+}
+
+/** Write errors a client still sending gets from a server that answered and closed early. */
+const EARLY_CLOSE_ERRORS = new Set(['EPIPE', 'ECONNRESET'])
+
+/**
+ * Settles a request the server may close while its body is still being written: with the
+ * answer when one arrived; with `sendFailed` when the write broke on an early close first;
+ * with the error otherwise (a timeout, a refused connection).
+ */
+function settleEarlyClose(req: ClientRequest, resolve: (answer: UploadAnswer) => void, reject: (error: Error) => void): void {
+  let answered = false
+  req.once('response', () => (answered = true))
+  req.on('error', (error: NodeJS.ErrnoException) => {
+    if (answered) return
+    if (error.code !== undefined && EARLY_CLOSE_ERRORS.has(error.code)) resolve({ status: 0, json: undefined, headers: {}, sendFailed: error.code })
+    else reject(error)
+  })
 }
 
 const PIECE = 64 * 1024
 
 /**
  * POSTs `size` bytes to `url` (written in 64 KiB pieces) and resolves with the answer. A server
- * that answers before reading the whole body and closes is fine: the answer is what counts.
+ * that answers before reading the whole body and closes is fine: the answer is what counts, or,
+ * when the close broke the write before the answer could be read, `sendFailed`.
  *
  * @example
  * const answer = await upload(`${base}/__clerk/upload?t=a1`, 1024, 'chunked')
@@ -36,9 +62,7 @@ export function upload(url: string, size: number, framing: BodyFraming, headers:
     })
     req.setTimeout(60_000, () => req.destroy(new Error(`timeout: ${url}`)))
     // The server may answer and close before the whole body is written: the answer decides.
-    let answered = false
-    req.once('response', () => (answered = true))
-    req.on('error', (error) => (answered ? undefined : reject(error)))
+    settleEarlyClose(req, resolve, reject)
     writeBody(req, body)
   })
 }
@@ -70,9 +94,7 @@ export function announce(url: string, size: number, headers: Record<string, stri
       readAnswer(res).then(resolve, reject).finally(() => req.destroy())
     })
     req.setTimeout(60_000, () => req.destroy(new Error(`timeout: ${url}`)))
-    let answered = false
-    req.once('response', () => (answered = true))
-    req.on('error', (error) => (answered ? undefined : reject(error)))
+    settleEarlyClose(req, resolve, reject)
     req.once('continue', () => writeBody(req, randomBytes(size)))
     req.flushHeaders()
   })
