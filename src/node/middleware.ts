@@ -27,6 +27,33 @@ export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: 
  * app.use(clerkProxyMiddleware()) // reads CLERK_SECRET_KEY etc. from process.env
  */
 export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddleware {
+  const proxy = nodeProxy(options)
+  const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
+    if (!proxy.handles(req)) return next()
+    proxy.handle(req, res).catch(next)
+  }
+  return Object.assign(middleware, { close: () => proxy.close() })
+}
+
+/** The proxy split into its two decisions, for frameworks whose hooks want them apart (Fastify). */
+export interface NodeProxy {
+  /** True when the request target is under the prefix, so the proxy answers it. */
+  handles(req: IncomingMessage): boolean
+  /** Answers a request {@link NodeProxy.handles} accepted, streaming both ways. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>
+  /** Closes the upstream connection pool. */
+  close(): Promise<void>
+}
+
+/**
+ * The Node proxy behind {@link nodeProxyMiddleware}: a prefix matcher and a raw
+ * `IncomingMessage`/`ServerResponse` handler sharing one validated configuration and one pool.
+ *
+ * @example
+ * const proxy = nodeProxy({ env: process.env })
+ * if (proxy.handles(req)) await proxy.handle(req, res)
+ */
+export function nodeProxy(options: ClerkProxyOptions = {}): NodeProxy {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
   const forward = nodeForwarder()
@@ -39,17 +66,22 @@ export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddle
     rawTarget: options.rawTarget ?? nodeRawTarget,
   })
   const listener = getRequestListener(proxy.fetch)
+  // Express strips a mount path from `req.url`; the prefix is matched on the full target.
+  const fullTarget = (req: IncomingMessage): string => (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
 
-  const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    // Express strips a mount path from `req.url`; the prefix is matched on the full target.
-    const target = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
-    const queryAt = target.indexOf('?')
-    if (pathAfterPrefix(queryAt < 0 ? target : target.slice(0, queryAt), config.proxyPath) === undefined) return next()
-    if (bodyAlreadyRead(req)) return void sendError(res)
-    req.url = target
-    listener(req, res).catch(next)
+  return {
+    handles(req) {
+      const target = fullTarget(req)
+      const queryAt = target.indexOf('?')
+      return pathAfterPrefix(queryAt < 0 ? target : target.slice(0, queryAt), config.proxyPath) !== undefined
+    },
+    async handle(req, res) {
+      if (bodyAlreadyRead(req)) return sendError(res)
+      req.url = fullTarget(req)
+      await listener(req, res)
+    },
+    close: () => forward.close(),
   }
-  return Object.assign(middleware, { close: () => forward.close() })
 }
 
 /** True when a body parser mounted earlier has already consumed a request body. */
@@ -60,15 +92,14 @@ function bodyAlreadyRead(req: IncomingMessage): boolean {
   return announced && req.readableEnded
 }
 
-function sendError(res: ServerResponse): void {
+async function sendError(res: ServerResponse): Promise<void> {
   const response = proxyErrorResponse(
     500,
     'proxy_configuration_error',
     'The Clerk proxy is misconfigured',
     'The request body was read before the Clerk proxy saw it: mount the proxy middleware before body parsers such as express.json().',
   )
-  void response.text().then((body) => {
-    res.writeHead(response.status, Object.fromEntries(response.headers))
-    res.end(body)
-  })
+  const body = await response.text()
+  res.writeHead(response.status, Object.fromEntries(response.headers))
+  res.end(body)
 }
