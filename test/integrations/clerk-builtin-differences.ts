@@ -1,0 +1,64 @@
+/**
+ * Where Clerk's built-in proxy (`frontendApiProxy`) differs from the conformance suite, by
+ * framework: the list clerk-builtin.conformance.test.ts runs as expected failures, and the table
+ * docs/frameworks-comparison.md shows.
+ */
+// What each built-in does instead, case by case; every entry is a run that fails (`test.fails`).
+const EVERY_BUILT_IN: Record<string, string> = {
+  'sets Clerk-Proxy-Url, Clerk-Secret-Key and X-Forwarded-For, overwriting every client copy':
+    "client IP forgeable: X-Forwarded-For comes from the client's CF-Connecting-IP / X-Real-IP / X-Forwarded-For; Clerk-Proxy-Url from its X-Forwarded-Host",
+  'derives the public proxy URL from its own origin, never from client X-Forwarded-Host':
+    "public URL forgeable: a client's X-Forwarded-Proto + X-Forwarded-Host become Clerk-Proxy-Url",
+  'does not follow redirects and rewrites FAPI Locations onto the public proxy URL':
+    'no setting for the public URL: Locations are rewritten onto the request origin',
+  'keeps Content-Encoding and Content-Length true to the bytes sent':
+    'compressed assets: asks Clerk for identity, so clerk.browser.js is sent uncompressed',
+  'a client disconnect aborts the upstream request': 'abort: a client disconnect leaves the upstream request open',
+  'answers 502 proxy_request_failed when Clerk is unreachable and 504 proxy_timeout when it is slow':
+    'timeout: none; a slow Clerk holds the request until it answers',
+  'answers 500 proxy_configuration_error or refuses to start without a valid secret, never echoing it':
+    'configuration: an invalid secret key is forwarded to Clerk, not reported',
+  'never returns the secret key, even when Clerk reflects it': 'secret: a Clerk-Secret-Key response header reaches the browser',
+}
+const DELETE_BODY = 'request bodies: a DELETE body is dropped (only POST, PUT and PATCH bodies are forwarded)'
+
+/** Framework → the cases Clerk's built-in proxy there is known to fail. */
+export const BUILT_IN_DIFFERENCES: Record<string, Record<string, string>> = {
+  express: {
+    ...EVERY_BUILT_IN,
+    'keeps every Set-Cookie as its own header, Expires dates intact': 'cookies: only the last Set-Cookie of a response reaches the browser',
+    'streams request bodies byte-exact (POST, DELETE with a body, form posts)': DELETE_BODY,
+  },
+  fastify: {
+    ...EVERY_BUILT_IN,
+    'does not follow redirects and rewrites FAPI Locations onto the public proxy URL':
+      'no setting for the public URL: Locations are rewritten onto the request origin, without its port',
+    'streams request bodies byte-exact (POST, DELETE with a body, form posts)': DELETE_BODY,
+  },
+  hono: EVERY_BUILT_IN,
+}
+
+/**
+ * The markdown of docs/frameworks-comparison.md: one row per case where some built-in differs,
+ * then what each does instead.
+ *
+ * @example
+ * writeFileSync('docs/frameworks-comparison.md', intro + comparisonTable())
+ */
+export function comparisonTable(): string {
+  const frameworks = Object.keys(BUILT_IN_DIFFERENCES)
+  const cases = [...new Set(frameworks.flatMap((f) => Object.keys(BUILT_IN_DIFFERENCES[f]!)))]
+  const title = (f: string): string => f[0]!.toUpperCase() + f.slice(1)
+  const header = `| conformance case | ${frameworks.map((f) => `${title(f)}: ours | ${title(f)}: Clerk's`).join(' | ')} |`
+  const rule = `| --- | ${frameworks.map(() => ':-: | :-:').join(' | ')} |`
+  const rows = cases.map((name) => `| ${name} | ${frameworks.map((f) => `pass | ${BUILT_IN_DIFFERENCES[f]![name] ? '**fails**' : 'pass'}`).join(' | ')} |`)
+  const reasons = cases.flatMap((name) => {
+    const byReason = new Map<string, string[]>()
+    for (const f of frameworks) {
+      const reason = BUILT_IN_DIFFERENCES[f]![name]
+      if (reason) byReason.set(reason, [...(byReason.get(reason) ?? []), title(f)])
+    }
+    return [...byReason].map(([reason, where]) => `- ${reason} (${where.join(', ')}).`)
+  })
+  return [header, rule, ...rows, '', "What Clerk's built-in proxy does instead:", '', ...reasons].join('\n')
+}
