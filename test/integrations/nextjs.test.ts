@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { describeIntegrationCases, SECRET, send } from './cases.ts'
+import { describeClerkSdkBeside, publishableKeyFor } from './clerk-sdk-cases.ts'
 import { startNextApp, type RunningNext } from './nextjs-app.ts'
 
 const PUBLIC_PROXY_URL = 'https://app.example.test/__clerk'
@@ -23,6 +24,8 @@ beforeAll(async () => {
     CLERK_FAPI_URL: fapi.url,
     // The variable a Next.js app already has for Clerk's SDK doubles as the proxy's public URL.
     NEXT_PUBLIC_CLERK_PROXY_URL: PUBLIC_PROXY_URL,
+    // For @clerk/nextjs's clerkMiddleware() in proxy.js; its Frontend API host is the stand-in.
+    NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: publishableKeyFor(new URL(fapi.url).host),
   })
   baseUrl = app.baseUrl
 }, 240_000)
@@ -62,6 +65,15 @@ describeIntegrationCases({
   clientIp: '127.0.0.1',
   spoofedForwardedFor: { send: '6.6.6.6, 203.0.113.7', expect: '203.0.113.7' },
   appRoute: { path: '/', contains: 'home page served by the app' },
+})
+
+describeClerkSdkBeside({
+  name: 'next.js withClerkProxy(clerkMiddleware()) from @clerk/nextjs',
+  baseUrl: () => baseUrl,
+  fapi: () => fapi,
+  prefix: '/__clerk_mw',
+  proxyUrl: () => PUBLIC_PROXY_URL,
+  page: { path: '/', signedOut: 'page: signed out' },
 })
 
 describe('next.js specifics', () => {

@@ -1,20 +1,23 @@
 // Next.js 16 middleware ("proxy.ts"; "middleware.ts" before 16), as in the README: the proxy
-// answers its prefix before the wrapped middleware (clerkMiddleware() in a real app) runs.
+// answers its prefix before Clerk's real clerkMiddleware() runs. The x-inner-middleware header
+// shows where the wrapped middleware ran.
+import { clerkMiddleware } from '@clerk/nextjs/server'
 import { NextResponse } from 'next/server'
 import { withClerkProxy } from '@fapi-proxy/clerk/nextjs'
 
-function authMiddleware() {
+const clerk = clerkMiddleware((_auth, request) => {
   const response = NextResponse.next()
   response.headers.set('x-inner-middleware', 'ran')
   return response
-}
+})
 
-export default withClerkProxy(authMiddleware, { proxyPath: '/__clerk_mw' })
+export default withClerkProxy(clerk, { proxyPath: '/__clerk_mw' })
 
-// The README's matcher (Clerk's default two patterns plus the prefix), with this fixture's prefix.
+// The README's matcher (Clerk's default two patterns plus the prefix), with this fixture's
+// prefixes: the route-handler prefixes are kept away from clerkMiddleware(), as the README says.
 export const config = {
   matcher: [
-    '/((?!_next|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|webp|png|gif|svg|ttf|woff2?|ico|csv|docx?|xlsx?|zip|webmanifest)).*)',
+    '/((?!_next|__clerk/|__clerk_edge/|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|webp|png|gif|svg|ttf|woff2?|ico|csv|docx?|xlsx?|zip|webmanifest)).*)',
     '/(api|trpc)(.*)',
     '/__clerk_mw/:path*',
   ],
