@@ -1,0 +1,76 @@
+import type { Hono } from 'hono'
+import { clerkProxy, type ClerkProxyOptions } from './app.ts'
+import { clientIpFromForwardedChain } from './forwarded-chain.ts'
+import { resolveConfig, type EnvSource } from './config.ts'
+import { ConfigurationError } from './errors.ts'
+import { pathAfterPrefix, splitRequestUrl } from './upstream-url.ts'
+
+/**
+ * Options for frameworks that hand the proxy a web `Request` and nothing about the socket
+ * (React Router, Astro, SvelteKit, …): the proxy's options plus where the end-user IP comes from.
+ */
+export interface RequestProxyOptions extends Omit<ClerkProxyOptions, 'peerAddress' | 'clientAddress' | 'readHeader' | 'rawTarget' | 'forward'> {
+  /**
+   * The end-user IP for a request. By default, the `X-Forwarded-For` chain the server in front
+   * wrote, with `TRUST_PROXY` counted from its rightmost entry (unset or `1`: that entry); pass
+   * the framework's own client address where it has one (Astro's `clientAddress`, SvelteKit's
+   * `getClientAddress()`).
+   */
+  clientIp?: (request: Request) => string | undefined
+}
+
+/** Answers a request under the prefix; resolves to `undefined` for every other path. */
+export type RequestProxy = ((request: Request) => Promise<Response | undefined>) & {
+  /** True when the request's path is under the prefix (so the proxy answers it). */
+  handles(request: Request): boolean
+}
+
+const PASS_HEADER = 'x-clerk-proxy-pass'
+
+/**
+ * The proxy for a framework's request handlers, built on first use so the environment is read
+ * when the server runs, not when the app is built. A bad setting answers
+ * `500 proxy_configuration_error` naming the variable.
+ *
+ * @example
+ * const proxy = requestProxy({ proxyUrl: 'https://app.example.com/__clerk' })
+ * const response = (await proxy(request)) ?? (await renderTheApp(request))
+ */
+export function requestProxy(options: RequestProxyOptions = {}): RequestProxy {
+  let app: Hono | undefined
+  let prefix: string | undefined
+  const proxy = async (request: Request): Promise<Response | undefined> => {
+    if (!app) {
+      const { clientIp, ...rest } = options
+      app = clerkProxy({
+        ...rest,
+        env: options.env ?? runtimeEnv(),
+        clientAddress: clientIp ? (c) => clientIp(c.req.raw) : (c, config) => clientIpFromForwardedChain(c.req.header('x-forwarded-for'), config.trustProxy),
+      })
+      app.notFound((c) => c.body(null, 404, { [PASS_HEADER]: '1' }))
+    }
+    const response = await app.fetch(request)
+    return response.headers.has(PASS_HEADER) ? undefined : response
+  }
+  const handles = (request: Request): boolean => {
+    // As the proxy itself decides: the configured prefix, or the default when the configuration is invalid.
+    prefix ??= proxyPathOf({ ...options, env: options.env ?? runtimeEnv() })
+    const path = splitRequestUrl(request.url).path
+    return pathAfterPrefix(path, prefix) !== undefined
+  }
+  return Object.assign(proxy, { handles })
+}
+
+function proxyPathOf(options: RequestProxyOptions): string {
+  try {
+    return resolveConfig(options).proxyPath
+  } catch (error) {
+    if (error instanceof ConfigurationError) return options.proxyPath ?? '/__clerk'
+    throw error
+  }
+}
+
+/** `process.env` where the runtime has one, read per variable so late assignments count. */
+function runtimeEnv(): EnvSource {
+  return (name) => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name]
+}
