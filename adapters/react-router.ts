@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { requestProxy, type RequestProxyOptions } from '../src/request-proxy.ts'
+import { requestProxy, skipProxyPrefix, type RequestProxyOptions } from '../src/request-proxy.ts'
 
 export type { RequestProxyOptions } from '../src/request-proxy.ts'
 
@@ -66,8 +66,7 @@ export function withClerkProxy<Args extends RouteArgs, Next extends () => unknow
   middleware: (args: Args, next: Next) => Result,
   options: RequestProxyOptions = {},
 ): (args: Args, next: Next) => Result | ReturnType<Next> {
-  const proxy = requestProxy(options)
-  return (args, next) => (proxy.handles(args.request) ? (next() as ReturnType<Next>) : middleware(args, next))
+  return skipProxyPrefix(middleware, options)
 }
 
 const defaults: ProxyRoute = clerkProxyRoute()

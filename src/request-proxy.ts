@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from './app.ts'
+import { resolveClientIp } from './client-ip.ts'
 import { clientIpFromForwardedChain } from './forwarded-chain.ts'
 import { resolveConfig, type EnvSource } from './config.ts'
 import { ConfigurationError } from './errors.ts'
@@ -19,13 +20,21 @@ export interface RequestProxyOptions extends Omit<ClerkProxyOptions, 'peerAddres
   clientIp?: (request: Request) => string | undefined
 }
 
-/** Answers a request under the prefix; resolves to `undefined` for every other path. */
-export type RequestProxy = ((request: Request) => Promise<Response | undefined>) & {
+/**
+ * Answers a request under the prefix; resolves to `undefined` for every other path. Where the
+ * framework knows the connecting peer (Astro's `clientAddress`, SvelteKit's
+ * `getClientAddress()`), pass it: `TRUST_PROXY` then applies to it as on the Node server.
+ */
+export type RequestProxy = ((request: Request, peerAddress?: string) => Promise<Response | undefined>) & {
   /** True when the request's path is under the prefix (so the proxy answers it). */
   handles(request: Request): boolean
 }
 
 const PASS_HEADER = 'x-clerk-proxy-pass'
+
+interface RequestBindings {
+  readonly peerAddress: string | undefined
+}
 
 /**
  * The proxy for a framework's request handlers, built on first use so the environment is read
@@ -39,17 +48,24 @@ const PASS_HEADER = 'x-clerk-proxy-pass'
 export function requestProxy(options: RequestProxyOptions = {}): RequestProxy {
   let app: Hono | undefined
   let prefix: string | undefined
-  const proxy = async (request: Request): Promise<Response | undefined> => {
+  const proxy = async (request: Request, peerAddress?: string): Promise<Response | undefined> => {
     if (!app) {
       const { clientIp, ...rest } = options
       app = clerkProxy({
         ...rest,
         env: options.env ?? runtimeEnv(),
-        clientAddress: clientIp ? (c) => clientIp(c.req.raw) : (c, config) => clientIpFromForwardedChain(c.req.header('x-forwarded-for'), config.trustProxy),
+        clientAddress: (c, config) => {
+          if (clientIp) return clientIp(c.req.raw)
+          const forwardedFor = c.req.header('x-forwarded-for')
+          const peer = (c.env as RequestBindings | undefined)?.peerAddress
+          if (peer === undefined) return clientIpFromForwardedChain(forwardedFor, config.trustProxy)
+          return resolveClientIp(peer, forwardedFor, config.trustProxy)
+        },
       })
       app.notFound((c) => c.body(null, 404, { [PASS_HEADER]: '1' }))
     }
-    const response = await app.fetch(request)
+    const bindings: RequestBindings = { peerAddress }
+    const response = await app.fetch(request, bindings)
     return response.headers.has(PASS_HEADER) ? undefined : response
   }
   const handles = (request: Request): boolean => {
@@ -73,4 +89,21 @@ function proxyPathOf(options: RequestProxyOptions): string {
 /** `process.env` where the runtime has one, read per variable so late assignments count. */
 function runtimeEnv(): EnvSource {
   return (name) => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name]
+}
+
+/**
+ * Wraps a framework middleware whose first argument carries the `request` (React Router's
+ * args, Astro's context) so it never runs for the proxy prefix: those requests go straight to
+ * `next()`, on to the proxy's route. Clerk's own requests, the handshake included, must not
+ * meet Clerk's authentication.
+ *
+ * @example
+ * export const middleware = [skipProxyPrefix(clerkMiddleware())]
+ */
+export function skipProxyPrefix<Input extends { readonly request: Request }, Next extends () => unknown, Result>(
+  middleware: (input: Input, next: Next) => Result,
+  options: RequestProxyOptions = {},
+): (input: Input, next: Next) => Result | ReturnType<Next> {
+  const proxy = requestProxy(options)
+  return (input, next) => (proxy.handles(input.request) ? (next() as ReturnType<Next>) : middleware(input, next))
 }

@@ -52,9 +52,10 @@ export interface ConformanceTarget {
   /** Whether the runtime reports a client disconnect to the proxy, so it can abort upstream. */
   readonly propagatesAbort: boolean
   /**
-   * Only for measuring another proxy (Clerk's built-in one): the cases it is known to fail, by
-   * title, each with what it does instead. They run as `test.fails`, so a fix upstream shows up
-   * as a failure here, and a title that names no case fails too.
+   * The cases this target is known to fail, by title, each with why: another proxy measured
+   * against ours (Clerk's built-in one), or a framework that answers a request itself before
+   * the proxy sees it. They run as `test.fails`, so a fix shows up as a failure here, and a
+   * title that names no case fails too.
    */
   readonly knownDifferences?: Readonly<Record<string, string>>
 }
