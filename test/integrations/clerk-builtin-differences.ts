@@ -39,6 +39,18 @@ export const BUILT_IN_DIFFERENCES: Record<string, Record<string, string>> = {
 }
 
 /**
+ * Next.js: `clerkMiddleware({ frontendApiProxy })` from @clerk/nextjs, run through the
+ * integration case list (test/integrations/cases.ts) in the same `next start` as our helpers.
+ */
+export const NEXT_BUILT_IN_DIFFERENCES: Record<string, string> = {
+  'client-sent forwarding, proxy-url and secret headers never decide anything':
+    "client IP and public URL forgeable: X-Forwarded-For from the client's CF-Connecting-IP / X-Real-IP, Clerk-Proxy-Url from X-Forwarded-Host",
+  'does not follow redirects and rewrites a Location on the FAPI host':
+    'no setting for the public URL: Locations are rewritten onto the request origin (and Next.js makes them relative)',
+  'never returns the secret, even when the upstream reflects it': 'secret: a Clerk-Secret-Key response header reaches the browser',
+}
+
+/**
  * The markdown of docs/frameworks-comparison.md: one row per case where some built-in differs,
  * then what each does instead.
  *
@@ -60,5 +72,20 @@ export function comparisonTable(): string {
     }
     return [...byReason].map(([reason, where]) => `- ${reason} (${where.join(', ')}).`)
   })
-  return [header, rule, ...rows, '', "What Clerk's built-in proxy does instead:", '', ...reasons].join('\n')
+  const nextRows = Object.entries(NEXT_BUILT_IN_DIFFERENCES).map(([name, reason]) => `| ${name} | pass | **fails**: ${reason} |`)
+  return [
+    header,
+    rule,
+    ...rows,
+    '',
+    "What Clerk's built-in proxy does instead:",
+    '',
+    ...reasons,
+    '',
+    "Next.js (the integration case list; every other case passes for both):",
+    '',
+    "| integration case | Next.js: ours | Next.js: Clerk's |",
+    '| --- | :-: | --- |',
+    ...nextRows,
+  ].join('\n')
 }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { describeIntegrationCases, SECRET, send } from './cases.ts'
+import { NEXT_BUILT_IN_DIFFERENCES } from './clerk-builtin-differences.ts'
 import { describeClerkSdkBeside, publishableKeyFor } from './clerk-sdk-cases.ts'
 import { startNextApp, type RunningNext } from './nextjs-app.ts'
 
@@ -65,6 +66,17 @@ describeIntegrationCases({
   clientIp: '127.0.0.1',
   spoofedForwardedFor: { send: '6.6.6.6, 203.0.113.7', expect: '203.0.113.7' },
   appRoute: { path: '/', contains: 'home page served by the app' },
+})
+
+// Clerk's own built-in proxy (clerkMiddleware({ frontendApiProxy })) in the same app and run.
+describeIntegrationCases({
+  ...common,
+  name: "next.js: Clerk's built-in frontendApiProxy (clerkMiddleware in proxy.js)",
+  prefix: '/__clerk_builtin',
+  expectedProxyUrl: () => `${baseUrl}/__clerk_builtin`,
+  clientIp: '127.0.0.1',
+  spoofedForwardedFor: { send: '6.6.6.6, 203.0.113.7', expect: '203.0.113.7' },
+  knownDifferences: NEXT_BUILT_IN_DIFFERENCES,
 })
 
 describeClerkSdkBeside({

@@ -5,11 +5,17 @@ import { clerkMiddleware } from '@clerk/nextjs/server'
 import { NextResponse } from 'next/server'
 import { withClerkProxy } from '@fapi-proxy/clerk/nextjs'
 
-const clerk = clerkMiddleware((_auth, request) => {
-  const response = NextResponse.next()
-  response.headers.set('x-inner-middleware', 'ran')
-  return response
-})
+// Clerk's own built-in proxy is on too, on another prefix, measured against ours in the same run.
+const clerk = clerkMiddleware(
+  () => {
+    const response = NextResponse.next()
+    response.headers.set('x-inner-middleware', 'ran')
+    return response
+  },
+  // Enabling frontendApiProxy makes Clerk point its handshake at that prefix unless proxyUrl is
+  // given here (it does not fall back to NEXT_PUBLIC_CLERK_PROXY_URL then): keep ours.
+  { proxyUrl: process.env.NEXT_PUBLIC_CLERK_PROXY_URL, frontendApiProxy: { enabled: true, path: '/__clerk_builtin' } },
+)
 
 export default withClerkProxy(clerk, { proxyPath: '/__clerk_mw' })
 
@@ -20,5 +26,6 @@ export const config = {
     '/((?!_next|__clerk/|__clerk_edge/|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|webp|png|gif|svg|ttf|woff2?|ico|csv|docx?|xlsx?|zip|webmanifest)).*)',
     '/(api|trpc)(.*)',
     '/__clerk_mw/:path*',
+    '/__clerk_builtin/:path*',
   ],
 }
