@@ -4,7 +4,10 @@
  * docs/frameworks-comparison.md shows.
  */
 // What each built-in does instead, case by case; every entry is a run that fails (`test.fails`).
+const PROXY_URL_FROM_REQUEST = 'no setting for the public URL: Clerk-Proxy-Url is always the request origin + prefix'
 const EVERY_BUILT_IN: Record<string, string> = {
+  "GET /__clerk/v1/client reaches FAPI as exactly /v1/client with the proxy headers, FAPI Host and the client's other headers": PROXY_URL_FROM_REQUEST,
+  'a custom prefix configured with a trailing slash is normalized: it alone is proxied, with its own Clerk-Proxy-Url': PROXY_URL_FROM_REQUEST,
   'sets Clerk-Proxy-Url, Clerk-Secret-Key and X-Forwarded-For, overwriting every client copy':
     "client IP forgeable: X-Forwarded-For comes from the client's CF-Connecting-IP / X-Real-IP / X-Forwarded-For; Clerk-Proxy-Url from its X-Forwarded-Host",
   'derives the public proxy URL from its own origin, never from client X-Forwarded-Host':
@@ -16,7 +19,7 @@ const EVERY_BUILT_IN: Record<string, string> = {
   'a client disconnect aborts the upstream request': 'abort: a client disconnect leaves the upstream request open',
   'answers 502 proxy_request_failed when Clerk is unreachable and 504 proxy_timeout when it is slow':
     'timeout: none; a slow Clerk holds the request until it answers',
-  'answers 500 proxy_configuration_error or refuses to start without a valid secret, never echoing it':
+  'answers 500 proxy_configuration_error (no-store) or refuses to start without a valid secret or FAPI URL, naming the variable, never echoing it, sending nothing':
     'configuration: an invalid secret key is forwarded to Clerk, not reported',
   'never returns the secret key, even when Clerk reflects it': 'secret: a Clerk-Secret-Key response header reaches the browser',
 }
@@ -33,6 +36,9 @@ export const BUILT_IN_DIFFERENCES: Record<string, Record<string, string>> = {
     ...EVERY_BUILT_IN,
     'does not follow redirects and rewrites FAPI Locations onto the public proxy URL':
       'no setting for the public URL: Locations are rewritten onto the request origin, without its port',
+    "GET /__clerk/v1/client reaches FAPI as exactly /v1/client with the proxy headers, FAPI Host and the client's other headers":
+      `${PROXY_URL_FROM_REQUEST}, without the port`,
+    'a custom prefix configured with a trailing slash is normalized: it alone is proxied, with its own Clerk-Proxy-Url': `${PROXY_URL_FROM_REQUEST}, without the port`,
     'streams request bodies byte-exact (POST, DELETE with a body, form posts)': DELETE_BODY,
   },
   hono: EVERY_BUILT_IN,

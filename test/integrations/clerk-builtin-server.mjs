@@ -5,7 +5,8 @@ const framework = process.argv[2]
 const options = {
   publishableKey: process.env.CLERK_PUBLISHABLE_KEY,
   secretKey: process.env.CLERK_SECRET_KEY,
-  frontendApiProxy: { enabled: true },
+  // The prefix is an option in code; the run's CLERK_PROXY_PATH is handed over so the same cases apply.
+  frontendApiProxy: { enabled: true, path: process.env.CLERK_PROXY_PATH },
 }
 const listening = (port) => process.stdout.write(`${JSON.stringify({ port })}\n`)
 

@@ -23,7 +23,7 @@ async function startBuiltIn(framework: string, env: Record<string, string>): Pro
   const publishableKey = publishableKeyFor(new URL(env.CLERK_FAPI_URL ?? 'http://127.0.0.1').host)
   const child = spawn(process.execPath, [SERVER, framework], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env, CLERK_PUBLISHABLE_KEY: publishableKey },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'ignore'],
   })
   const exited = once(child, 'exit')
   const [line] = (await Promise.race([once(createInterface({ input: child.stdout! }), 'line'), exited.then(() => [undefined])])) as [string | undefined]

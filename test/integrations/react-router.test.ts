@@ -23,7 +23,7 @@ const REVERSE_PROXY = { 'x-forwarded-for': '203.0.113.7' }
 /** Clerk's SDK needs a publishable key on every route the proxy does not answer. */
 const withClerkKeys = (env: Record<string, string>): Record<string, string> => ({
   ...env,
-  CLERK_PUBLISHABLE_KEY: publishableKeyFor(new URL(env.CLERK_FAPI_URL ?? 'http://127.0.0.1').host),
+  CLERK_PUBLISHABLE_KEY: env.CLERK_PUBLISHABLE_KEY ?? publishableKeyFor(new URL(env.CLERK_FAPI_URL ?? 'http://127.0.0.1').host),
 })
 
 describeConformance({
