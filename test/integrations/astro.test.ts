@@ -4,12 +4,11 @@
  * clerkMiddleware() (wrapped by withClerkProxy) active on every other route.
  */
 import { randomBytes } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { describeConformance } from '../conformance/suite.ts'
-import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { SECRET, send } from './cases.ts'
 import { describeClerkSdkBeside, publishableKeyFor } from './clerk-sdk-cases.ts'
-import { startApp, type FrameworkApp, type RunningServer } from './framework-server.ts'
+import { startApp, startedApp, type FrameworkApp } from './framework-server.ts'
 
 const APP: FrameworkApp = {
   dir: 'test/astro-app',
@@ -46,40 +45,28 @@ for (const fixtureProxy of ['middleware', 'endpoint'] as const) {
   })
 }
 
-let fapi: FapiStandIn
-let app: RunningServer | undefined
-
-beforeAll(async () => {
-  fapi = await startFapiStandIn()
-  app = await startApp(APP, withClerk({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL }, 'middleware'))
-}, 120_000)
-
-afterAll(async () => {
-  await app?.stop()
-  await fapi?.close()
-  expect(app?.output() ?? '').not.toContain(SECRET)
-})
+const started = startedApp(APP, (fapi) => withClerk({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL }, 'middleware'), SECRET)
 
 describe("astro's own rule: form posts must carry a same-origin Origin", () => {
   test('a form DELETE from the page origin reaches Clerk byte for byte; without Origin, Astro refuses it before the proxy', async () => {
     const form = 'identifier=user%40example.com&password=p%26ss'
     const tag = randomBytes(6).toString('hex')
     const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(form.length) }
-    const sameOrigin = await send(`${app!.baseUrl}/__clerk/echo/${tag}?_method=DELETE`, { method: 'DELETE', body: form, headers: { ...headers, origin: app!.baseUrl } })
+    const sameOrigin = await send(`${started.app().baseUrl}/__clerk/echo/${tag}?_method=DELETE`, { method: 'DELETE', body: form, headers: { ...headers, origin: started.app().baseUrl } })
     expect(sameOrigin.status).toBe(200)
-    expect((await fapi.waitFor((r) => r.url.includes(tag))).bodyText).toBe(form)
-    const before = fapi.requests.length
-    const crossSite = await send(`${app!.baseUrl}/__clerk/echo/x?_method=DELETE`, { method: 'DELETE', body: form, headers })
+    expect((await started.fapi().waitFor((r) => r.url.includes(tag))).bodyText).toBe(form)
+    const before = started.fapi().requests.length
+    const crossSite = await send(`${started.app().baseUrl}/__clerk/echo/x?_method=DELETE`, { method: 'DELETE', body: form, headers })
     expect(crossSite.status).toBe(403)
     expect(crossSite.body.toString()).toContain('Cross-site DELETE form submissions are forbidden')
-    expect(fapi.requests.length).toBe(before)
+    expect(started.fapi().requests.length).toBe(before)
   })
 })
 
 describeClerkSdkBeside({
   name: 'astro + @clerk/astro clerkMiddleware()',
-  baseUrl: () => app!.baseUrl,
-  fapi: () => fapi,
+  baseUrl: () => started.app().baseUrl,
+  fapi: started.fapi,
   prefix: '/__clerk',
   proxyUrl: () => PUBLIC_PROXY_URL,
   page: { path: '/home', signedOut: 'page: signed out' },

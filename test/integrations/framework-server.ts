@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 
 const REPORT_PORT = fileURLToPath(new URL('./report-port.mjs', import.meta.url))
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -90,4 +92,32 @@ export async function startApp(app: FrameworkApp, env: Record<string, string>): 
   })
   if (port === undefined) throw new Error(`${app.serve.join(' ')} did not start:\n${sink.text}`)
   return { baseUrl: `http://127.0.0.1:${port}`, output: () => sink.text, stop }
+}
+
+/** A fixture app started once for a test file, beside a FAPI stand-in. */
+export interface StartedApp {
+  app(): RunningServer
+  fapi(): FapiStandIn
+}
+
+/**
+ * Starts the stand-in and the fixture app in `beforeAll` (the environment built from the
+ * stand-in), stops both in `afterAll`, and checks the server never printed the secret.
+ *
+ * @example
+ * const started = startedApp(APP, (fapi) => ({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url }), SECRET)
+ */
+export function startedApp(app: FrameworkApp, envFor: (fapi: FapiStandIn) => Record<string, string>, secret: string): StartedApp {
+  let fapi: FapiStandIn | undefined
+  let running: RunningServer | undefined
+  beforeAll(async () => {
+    fapi = await startFapiStandIn()
+    running = await startApp(app, envFor(fapi))
+  }, 120_000)
+  afterAll(async () => {
+    await running?.stop()
+    await fapi?.close()
+    expect(running?.output() ?? '').not.toContain(secret)
+  })
+  return { app: () => running!, fapi: () => fapi! }
 }

@@ -2,12 +2,10 @@
  * The event handler in a real Nuxt app (test/nuxt-app), built with `nuxt build` and served by
  * Nitro's Node server, with @clerk/nuxt's module and clerkMiddleware() active after it.
  */
-import { afterAll, beforeAll, expect } from 'vitest'
 import { describeConformance } from '../conformance/suite.ts'
-import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { SECRET } from './cases.ts'
 import { describeClerkSdkBeside, publishableKeyFor } from './clerk-sdk-cases.ts'
-import { startApp, type FrameworkApp, type RunningServer } from './framework-server.ts'
+import { startApp, startedApp, type FrameworkApp } from './framework-server.ts'
 
 const APP: FrameworkApp = {
   dir: 'test/nuxt-app',
@@ -32,24 +30,12 @@ describeConformance({
   propagatesAbort: true,
 })
 
-let fapi: FapiStandIn
-let app: RunningServer | undefined
-
-beforeAll(async () => {
-  fapi = await startFapiStandIn()
-  app = await startApp(APP, withClerk({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL }))
-}, 120_000)
-
-afterAll(async () => {
-  await app?.stop()
-  await fapi?.close()
-  expect(app?.output() ?? '').not.toContain(SECRET)
-})
+const started = startedApp(APP, (fapi) => withClerk({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL }), SECRET)
 
 describeClerkSdkBeside({
   name: 'nuxt + @clerk/nuxt clerkMiddleware()',
-  baseUrl: () => app!.baseUrl,
-  fapi: () => fapi,
+  baseUrl: () => started.app().baseUrl,
+  fapi: started.fapi,
   prefix: '/__clerk',
   proxyUrl: () => PUBLIC_PROXY_URL,
   page: { path: '/home', signedOut: 'page: signed out' },

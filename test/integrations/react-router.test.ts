@@ -3,12 +3,10 @@
  * `react-router build` and served by `react-router-serve`, with @clerk/react-router's
  * clerkMiddleware() (wrapped by withClerkProxy) and rootAuthLoader active on every other route.
  */
-import { afterAll, beforeAll, expect } from 'vitest'
 import { describeConformance } from '../conformance/suite.ts'
-import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { SECRET } from './cases.ts'
 import { describeClerkSdkBeside, publishableKeyFor } from './clerk-sdk-cases.ts'
-import { startApp, type FrameworkApp, type RunningServer } from './framework-server.ts'
+import { startApp, startedApp, type FrameworkApp } from './framework-server.ts'
 
 const APP: FrameworkApp = {
   dir: 'test/react-router-app',
@@ -36,24 +34,12 @@ describeConformance({
   propagatesAbort: true,
 })
 
-let fapi: FapiStandIn
-let app: RunningServer | undefined
-
-beforeAll(async () => {
-  fapi = await startFapiStandIn()
-  app = await startApp(APP, withClerkKeys({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL }))
-}, 120_000)
-
-afterAll(async () => {
-  await app?.stop()
-  await fapi?.close()
-  expect(app?.output() ?? '').not.toContain(SECRET)
-})
+const started = startedApp(APP, (fapi) => withClerkKeys({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL }), SECRET)
 
 describeClerkSdkBeside({
   name: 'react router + @clerk/react-router clerkMiddleware() and rootAuthLoader',
-  baseUrl: () => app!.baseUrl,
-  fapi: () => fapi,
+  baseUrl: () => started.app().baseUrl,
+  fapi: started.fapi,
   prefix: '/__clerk',
   proxyUrl: () => PUBLIC_PROXY_URL,
   page: { path: '/home', signedOut: 'page: signed out' },

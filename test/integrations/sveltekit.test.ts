@@ -4,11 +4,10 @@
  * do not apply).
  */
 import { randomBytes } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { describeConformance } from '../conformance/suite.ts'
-import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { SECRET, send } from './cases.ts'
-import { startApp, type FrameworkApp, type RunningServer } from './framework-server.ts'
+import { startApp, startedApp, type FrameworkApp } from './framework-server.ts'
 
 const APP: FrameworkApp = {
   dir: 'test/sveltekit-app',
@@ -33,43 +32,33 @@ describeConformance({
 })
 
 describe("sveltekit's own rule: form posts must carry a same-origin Origin", () => {
-  let fapi: FapiStandIn
-  let app: RunningServer | undefined
-  beforeAll(async () => {
-    fapi = await startFapiStandIn()
-    app = await startApp(APP, { CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url })
-  }, 120_000)
-  afterAll(async () => {
-    await app?.stop()
-    await fapi?.close()
-    expect(app?.output() ?? '').not.toContain(SECRET)
-  })
+  const started = startedApp(APP, (fapi) => ({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url }), SECRET)
 
   test('a form DELETE from the page origin reaches Clerk byte for byte; without Origin, SvelteKit refuses it before the hook', async () => {
     const form = 'identifier=user%40example.com&password=p%26ss'
     const tag = randomBytes(6).toString('hex')
     const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(form.length) }
     // adapter-node takes the app's origin from ORIGIN, else https:// + Host: the page's origin.
-    const origin = app!.baseUrl.replace('http:', 'https:')
-    const sameOrigin = await send(`${app!.baseUrl}/__clerk/echo/${tag}?_method=DELETE`, { method: 'DELETE', body: form, headers: { ...headers, origin } })
+    const origin = started.app().baseUrl.replace('http:', 'https:')
+    const sameOrigin = await send(`${started.app().baseUrl}/__clerk/echo/${tag}?_method=DELETE`, { method: 'DELETE', body: form, headers: { ...headers, origin } })
     expect(sameOrigin.status).toBe(200)
-    expect((await fapi.waitFor((r) => r.url.includes(tag))).bodyText).toBe(form)
-    const before = fapi.requests.length
-    const crossSite = await send(`${app!.baseUrl}/__clerk/echo/x?_method=DELETE`, { method: 'DELETE', body: form, headers })
+    expect((await started.fapi().waitFor((r) => r.url.includes(tag))).bodyText).toBe(form)
+    const before = started.fapi().requests.length
+    const crossSite = await send(`${started.app().baseUrl}/__clerk/echo/x?_method=DELETE`, { method: 'DELETE', body: form, headers })
     expect(crossSite.status).toBe(403)
-    expect(fapi.requests.length).toBe(before)
+    expect(started.fapi().requests.length).toBe(before)
   })
 
   test('SvelteKit redirects the prefix with a trailing slash to the prefix before the hook; the target is proxied', async () => {
     const tag = randomBytes(6).toString('hex')
-    const redirected = await send(`${app!.baseUrl}/__clerk/?tag=${tag}`)
+    const redirected = await send(`${started.app().baseUrl}/__clerk/?tag=${tag}`)
     expect(redirected.status).toBe(308)
     expect(redirected.headers.location).toBe(`/__clerk?tag=${tag}`)
-    await send(`${app!.baseUrl}/__clerk?tag=${tag}`)
-    expect((await fapi.waitFor((r) => r.url.includes(tag))).url).toBe(`/?tag=${tag}`)
+    await send(`${started.app().baseUrl}/__clerk?tag=${tag}`)
+    expect((await started.fapi().waitFor((r) => r.url.includes(tag))).url).toBe(`/?tag=${tag}`)
   })
 
   test("the app's own routes still answer", async () => {
-    expect((await send(`${app!.baseUrl}/home`)).body.toString()).toBe('home page served by sveltekit')
+    expect((await send(`${started.app().baseUrl}/home`)).body.toString()).toBe('home page served by sveltekit')
   })
 })
