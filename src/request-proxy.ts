@@ -7,23 +7,24 @@ import { ConfigurationError } from './errors.ts'
 import { pathAfterPrefix, splitRequestUrl } from './upstream-url.ts'
 
 /**
- * Options for frameworks that hand the proxy a web `Request` and nothing about the socket
- * (React Router, Astro, SvelteKit, …): the proxy's options plus where the end-user IP comes from.
+ * Options for frameworks that hand the proxy a web `Request` (React Router, Astro, SvelteKit,
+ * TanStack Start, Elysia): the proxy's options plus where the end-user IP comes from.
  */
 export interface RequestProxyOptions extends Omit<ClerkProxyOptions, 'peerAddress' | 'clientAddress' | 'readHeader' | 'rawTarget' | 'forward'> {
   /**
-   * The end-user IP for a request. By default, the `X-Forwarded-For` chain the server in front
-   * wrote, with `TRUST_PROXY` counted from its rightmost entry (unset or `1`: that entry); pass
-   * the framework's own client address where it has one (Astro's `clientAddress`, SvelteKit's
-   * `getClientAddress()`).
+   * The end-user IP for a request, replacing the default: the peer address the adapter passes
+   * (SvelteKit's `getClientAddress()`, Bun's `requestIP()`) with `TRUST_PROXY` on top, else the
+   * `X-Forwarded-For` chain the server in front wrote, counted from its rightmost entry with
+   * `TRUST_PROXY` (unset or `1`: that entry).
    */
   clientIp?: (request: Request) => string | undefined
 }
 
 /**
  * Answers a request under the prefix; resolves to `undefined` for every other path. Where the
- * framework knows the connecting peer (Astro's `clientAddress`, SvelteKit's
- * `getClientAddress()`), pass it: `TRUST_PROXY` then applies to it as on the Node server.
+ * framework knows the connecting peer for certain (SvelteKit's `getClientAddress()` on
+ * adapter-node, Bun's `requestIP()`), pass it: `TRUST_PROXY` then applies to it as on the Node
+ * server. (Astro's `clientAddress` does not qualify: it is the leftmost `X-Forwarded-For` entry.)
  */
 export type RequestProxy = ((request: Request, peerAddress?: string) => Promise<Response | undefined>) & {
   /** True when the request's path is under the prefix (so the proxy answers it). */
