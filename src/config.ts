@@ -232,3 +232,18 @@ export function readDuration(env: EnvSource | undefined, name: string): number |
   if (!match) throw new ConfigurationError([`${name} must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`])
   return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
 }
+
+/**
+ * Refuses `/` as the prefix of a proxy running inside an app, where it would send every route of
+ * the app to Clerk (a bug Clerk fixed in its Express helper): throws a {@link ConfigurationError}
+ * naming where the `/` came from.
+ *
+ * @example
+ * const config = resolveConfig({ ...options, env })
+ * assertInAppPrefix(config, { ...options, env })
+ */
+export function assertInAppPrefix(config: ProxyConfig, options: ProxyConfigOptions): void {
+  if (config.proxyPath !== '') return
+  const source = options.proxyPath !== undefined ? 'option proxyPath' : readEnv(options.env, 'CLERK_PROXY_PATH') !== undefined ? 'CLERK_PROXY_PATH' : 'the path of CLERK_PROXY_URL'
+  throw new ConfigurationError([`${source} must be a prefix such as /__clerk when the proxy runs inside an app: "/" would send every route of the app to Clerk`])
+}

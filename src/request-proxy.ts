@@ -2,7 +2,7 @@ import type { Hono } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from './app.ts'
 import { resolveClientIp } from './client-ip.ts'
 import { clientIpFromForwardedChain } from './forwarded-chain.ts'
-import { resolveConfig, type EnvSource } from './config.ts'
+import { assertInAppPrefix, resolveConfig, type EnvSource, type ProxyConfig } from './config.ts'
 import { ConfigurationError } from './errors.ts'
 import { pathAfterPrefix, splitRequestUrl } from './upstream-url.ts'
 
@@ -52,9 +52,11 @@ export function requestProxy(options: RequestProxyOptions = {}): RequestProxy {
   const proxy = async (request: Request, peerAddress?: string): Promise<Response | undefined> => {
     if (!app) {
       const { clientIp, ...rest } = options
+      const env = options.env ?? runtimeEnv()
+      refuseRootPrefix({ ...options, env })
       app = clerkProxy({
         ...rest,
-        env: options.env ?? runtimeEnv(),
+        env,
         clientAddress: (c, config) => {
           if (clientIp) return clientIp(c.req.raw)
           const forwardedFor = c.req.header('x-forwarded-for')
@@ -85,6 +87,18 @@ function proxyPathOf(options: RequestProxyOptions): string {
     if (error instanceof ConfigurationError) return options.proxyPath ?? '/__clerk'
     throw error
   }
+}
+
+/** Refuses `/` as the prefix; other configuration problems are answered per request. */
+function refuseRootPrefix(options: RequestProxyOptions): void {
+  let config: ProxyConfig
+  try {
+    config = resolveConfig(options)
+  } catch (error) {
+    if (error instanceof ConfigurationError) return
+    throw error
+  }
+  assertInAppPrefix(config, options)
 }
 
 /** `process.env` where the runtime has one, read per variable so late assignments count. */

@@ -1,8 +1,8 @@
 import { getRequestListener } from '@hono/node-server'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { readEnv, resolveConfig } from '../config.ts'
-import { bodyAlreadyReadResponse, ConfigurationError } from '../errors.ts'
+import { assertInAppPrefix, resolveConfig } from '../config.ts'
+import { bodyAlreadyReadResponse } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
 import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader } from './forward.ts'
 
@@ -56,11 +56,7 @@ export interface NodeProxy {
 export function nodeProxy(options: ClerkProxyOptions = {}): NodeProxy {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
-  if (config.proxyPath === '') {
-    // Inside an app, "/" would send every route to Clerk (a bug Clerk fixed in its Express helper).
-    const source = options.proxyPath !== undefined ? 'option proxyPath' : readEnv(env, 'CLERK_PROXY_PATH') !== undefined ? 'CLERK_PROXY_PATH' : 'the path of CLERK_PROXY_URL'
-    throw new ConfigurationError([`${source} must be a prefix such as /__clerk when the proxy runs inside an app: "/" would send every route of the app to Clerk`])
-  }
+  assertInAppPrefix(config, { ...options, env })
   const forward = nodeForwarder()
   const proxy = clerkProxy({
     ...options,
