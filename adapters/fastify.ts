@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ClerkProxyOptions } from '../src/app.ts'
-import { nodeProxy, type NodeProxy } from '../src/node/middleware.ts'
+import { nodeAppProxy, type NodeAppProxy } from '../src/node/middleware.ts'
 
 export type { ClerkProxyOptions } from '../src/app.ts'
 
@@ -52,9 +52,9 @@ export type ClerkProxyPlugin = (instance: FastifyHooks, options: ClerkProxyOptio
  */
 export const clerkProxyPlugin: ClerkProxyPlugin = Object.assign(
   (instance: FastifyHooks, options: ClerkProxyOptions, done: (error?: Error) => void): void => {
-    let proxy: NodeProxy
+    let proxy: NodeAppProxy
     try {
-      proxy = nodeProxy(options) // validates: a bad value rejects `app.register()`, naming it
+      proxy = nodeAppProxy(options) // validates: a bad value rejects `app.register()`, naming it
     } catch (error) {
       return done(error as Error)
     }

@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ClerkProxyOptions } from '../src/app.ts'
-import { nodeProxy } from '../src/node/middleware.ts'
+import { nodeAppProxy } from '../src/node/middleware.ts'
 
 export type { ClerkProxyOptions } from '../src/app.ts'
 
@@ -42,7 +42,7 @@ export type KoaProxyMiddleware = ((ctx: KoaContext, next: () => Promise<unknown>
  * app.use(clerkProxyMiddleware({ proxyUrl: 'https://app.example.com/__clerk', trustProxy: 1 }))
  */
 export function clerkProxyMiddleware(options: ClerkProxyOptions = {}): KoaProxyMiddleware {
-  const proxy = nodeProxy(options)
+  const proxy = nodeAppProxy(options)
   const middleware = async (ctx: KoaContext, next: () => Promise<unknown>): Promise<void> => {
     if (!proxy.handles(ctx.req)) return void (await next())
     ctx.respond = false // Koa must not write a response of its own after the proxy's

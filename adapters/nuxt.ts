@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ClerkProxyOptions } from '../src/app.ts'
-import { nodeProxy } from '../src/node/middleware.ts'
+import { nodeAppProxy } from '../src/node/middleware.ts'
 
 export type { ClerkProxyOptions } from '../src/app.ts'
 
@@ -37,7 +37,7 @@ export type ClerkProxyEventHandler = ((event: NodeH3Event) => Promise<void>) & {
  * export default defineEventHandler(clerkProxyEventHandler({ proxyUrl: 'https://app.example.com/__clerk' }))
  */
 export function clerkProxyEventHandler(options: ClerkProxyOptions = {}): ClerkProxyEventHandler {
-  const proxy = nodeProxy(options)
+  const proxy = nodeAppProxy(options)
   const handler = async (event: NodeH3Event): Promise<void> => {
     // The response is written on event.node.res: h3 sees it ended and sends nothing of its own.
     if (proxy.handles(event.node.req)) await proxy.handle(event.node.req, event.node.res)

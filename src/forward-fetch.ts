@@ -1,5 +1,5 @@
 import { withIdleTimeout } from './body-timeout.ts'
-import type { ProxyConfig } from './config.ts'
+import type { ProxyConfig } from './config/proxy.ts'
 import { bodyAlreadyReadResponse } from './errors.ts'
 import { upstreamRequestHeaderPairs } from './headers.ts'
 import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
@@ -86,11 +86,13 @@ export async function forwardWithFetch(
   }
 
   let upstream: Response
+  const sentAt = performance.now()
   try {
     upstream = await transport.fetch(route.url, init)
   } catch (error) {
     return fail(error)
   }
+  upstreamTimings.set(request, performance.now() - sentAt)
   const headers = clientResponseHeaderPairs(upstream.headers, {
     config,
     proxyUrl: route.proxyUrl,
@@ -116,6 +118,21 @@ export async function forwardWithFetch(
   // The head arrived in time; a body that then stalls for as long ends with a closed connection.
   const watched = withIdleTimeout(upstream.body, config.timeoutMs, () => controller.abort(new UpstreamTimeoutError(config.timeoutMs)))
   return new Response(watched, answer)
+}
+
+// Time to Clerk's response headers per client request, for the access log and metrics.
+const upstreamTimings = new WeakMap<Request, number>()
+
+/**
+ * Milliseconds from sending `request` upstream until Clerk's response headers arrived;
+ * `undefined` when it did not go upstream or got no answer.
+ *
+ * @example
+ * const response = await app.fetch(request)
+ * upstreamHeadersMs(request) // 41.7
+ */
+export function upstreamHeadersMs(request: Request): number | undefined {
+  return upstreamTimings.get(request)
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Hono } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from './app.ts'
-import { resolveClientIp } from './client-ip.ts'
-import { clientIpFromForwardedChain } from './forwarded-chain.ts'
-import { assertInAppPrefix, resolveConfig, type EnvSource, type ProxyConfig } from './config.ts'
+import { clientIpFromForwardedChain, resolveClientIp } from './client-ip.ts'
+import type { EnvSource } from './config/env.ts'
+import { assertInAppPrefix, resolveConfig, type ProxyConfig } from './config/proxy.ts'
 import { ConfigurationError } from './errors.ts'
 import { pathAfterPrefix, splitRequestUrl } from './upstream-url.ts'
 

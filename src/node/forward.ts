@@ -3,12 +3,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
 import type { Forwarder } from '../app.ts'
-import type { ProxyConfig } from '../config.ts'
+import type { ProxyConfig } from '../config/proxy.ts'
 import { bodyAlreadyReadResponse } from '../errors.ts'
 import { connectionTokens, upstreamRequestHeaderList } from '../headers.ts'
 import { BodyTooLargeError, payloadTooLargeResponse } from '../request-limits.ts'
 import { responseHeaderValue, type ResponseShaping } from '../response-headers.ts'
+import type { UpstreamConnectivity } from '../readiness.ts'
+import { REQUEST_ID_HEADER } from '../request-id.ts'
 import { upstreamFailureResponse } from '../upstream-error.ts'
+
+/** Told when the upstream pool opens or closes a connection to Clerk (for metrics). */
+export interface UpstreamConnectionEvents {
+  /** A connection opened, speaking this HTTP version. */
+  opened(httpVersion: string): void
+  /** A connection closed. */
+  closed(httpVersion: string): void
+}
 
 /** What the Node forwarder recorded about one response, for the access log. */
 export interface UpstreamTiming {
@@ -21,8 +31,14 @@ export interface UpstreamTiming {
 /** The key under which the forwarder leaves an {@link UpstreamTiming} on the `ServerResponse`. */
 export const UPSTREAM_TIMING: unique symbol = Symbol('clerk-proxy.upstream-timing')
 
-/** A `ServerResponse` the forwarder may annotate with its timing. */
-export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTiming }
+/**
+ * Where the standalone server leaves the request id for the relay to send with Clerk's
+ * headers: a `setHeader` beforehand would put every `writeHead` on Node's slow path.
+ */
+export const REQUEST_ID: unique symbol = Symbol('clerk-proxy.request-id')
+
+/** A `ServerResponse` the forwarder may annotate with its timing (and the server with a request id). */
+export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTiming; [REQUEST_ID]?: string }
 
 const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': '1' } })
 
@@ -38,14 +54,24 @@ const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-s
  * builds an `AbortController` and a `DOMException` per call) or an `AbortSignal` per request.
  * bench/RESULTS.md measures the transports side by side.
  *
+ * `connections` hears of every connection the pool opens or closes; `isConnected()` says
+ * whether one is open (readiness).
+ *
  * @example
  * const app = clerkProxy({ forward: nodeForwarder(), peerAddress: (c) => c.env.incoming.socket.remoteAddress })
  */
-export function nodeForwarder(): Forwarder & { close(): Promise<void> } {
+export function nodeForwarder(connections?: UpstreamConnectionEvents): Forwarder & UpstreamConnectivity & { close(): Promise<void> } {
   const pools = new Map<string, Pool>()
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin)
-    if (!pool) pools.set(origin, (pool = new Pool(origin, { keepAliveTimeout: 30_000, pipelining: 1 })))
+    if (!pool) {
+      pools.set(origin, (pool = new Pool(origin, { keepAliveTimeout: 30_000, pipelining: 1 })))
+      // The pool speaks HTTP/1.1 only (no `allowH2`).
+      if (connections) {
+        pool.on('connect', () => connections.opened('1.1'))
+        pool.on('disconnect', () => connections.closed('1.1'))
+      }
+    }
     return pool
   }
 
@@ -75,6 +101,7 @@ export function nodeForwarder(): Forwarder & { close(): Promise<void> } {
     })
   }
   return Object.assign(forward, {
+    isConnected: (): boolean => [...pools.values()].some((pool) => pool.stats.connected > 0),
     async close(): Promise<void> {
       await Promise.all([...pools.values()].map((pool) => pool.close()))
       pools.clear()
@@ -156,6 +183,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     timing.upstreamMs = performance.now() - this.started
     outgoing[UPSTREAM_TIMING] = timing
     const { headers, contentLength } = clientHeaderRecord(rawHeaders, this.shaping)
+    // The server's request id (or one middleware before the proxy set) wins over Clerk's.
+    const requestId = outgoing[REQUEST_ID]
+    if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId
+    else if (outgoing.hasHeader(REQUEST_ID_HEADER)) delete headers[REQUEST_ID_HEADER]
     if (contentLength === undefined) this.countBytes = true
     else timing.bytes = Number(contentLength)
     this.headersSent = true

@@ -1,10 +1,11 @@
 import { getRequestListener } from '@hono/node-server'
+import { Hono } from 'hono'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { assertInAppPrefix, resolveConfig } from '../config.ts'
+import type { ClerkProxyOptions } from '../app.ts'
+import { assertInAppPrefix, resolveConfig } from '../config/proxy.ts'
 import { bodyAlreadyReadResponse } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
-import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader } from './forward.ts'
+import { nodeProxy } from './proxy.ts'
 
 /** A Connect/Express-style middleware; `next()` is called for every path outside the prefix. */
 export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void) & {
@@ -27,7 +28,7 @@ export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: 
  * app.use(clerkProxyMiddleware()) // reads CLERK_SECRET_KEY etc. from process.env
  */
 export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddleware {
-  const proxy = nodeProxy(options)
+  const proxy = nodeAppProxy(options)
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     if (!proxy.handles(req)) return next()
     proxy.handle(req, res).catch(next)
@@ -35,38 +36,31 @@ export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddle
   return Object.assign(middleware, { close: () => proxy.close() })
 }
 
-/** The proxy split into its two decisions, for frameworks whose hooks want them apart (Fastify). */
-export interface NodeProxy {
+/** The in-app proxy split into its two decisions, for frameworks whose hooks want them apart (Fastify, Koa, Nuxt). */
+export interface NodeAppProxy {
   /** True when the request target is under the prefix, so the proxy answers it. */
   handles(req: IncomingMessage): boolean
-  /** Answers a request {@link NodeProxy.handles} accepted, streaming both ways. */
+  /** Answers a request {@link NodeAppProxy.handles} accepted, streaming both ways. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>
   /** Closes the upstream connection pool. */
   close(): Promise<void>
 }
 
 /**
- * The Node proxy behind {@link nodeProxyMiddleware}: a prefix matcher and a raw
+ * The proxy behind {@link nodeProxyMiddleware}: a prefix matcher and a raw
  * `IncomingMessage`/`ServerResponse` handler sharing one validated configuration and one pool.
+ * `/` as the prefix is refused (it would send every route of the app to Clerk).
  *
  * @example
- * const proxy = nodeProxy({ env: process.env })
+ * const proxy = nodeAppProxy({ env: process.env })
  * if (proxy.handles(req)) await proxy.handle(req, res)
  */
-export function nodeProxy(options: ClerkProxyOptions = {}): NodeProxy {
+export function nodeAppProxy(options: ClerkProxyOptions = {}): NodeAppProxy {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
   assertInAppPrefix(config, { ...options, env })
-  const forward = nodeForwarder()
-  const proxy = clerkProxy({
-    ...options,
-    env,
-    forward,
-    peerAddress: options.peerAddress ?? nodePeerAddress,
-    readHeader: options.readHeader ?? readNodeHeader,
-    rawTarget: options.rawTarget ?? nodeRawTarget,
-  })
-  const listener = getRequestListener(proxy.fetch)
+  const proxy = nodeProxy({ ...options, env }, config)
+  const listener = getRequestListener(new Hono().use(proxy.handler).fetch)
   // Express strips a mount path from `req.url`; the prefix is matched on the full target.
   const fullTarget = (req: IncomingMessage): string => (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
 
@@ -81,7 +75,7 @@ export function nodeProxy(options: ClerkProxyOptions = {}): NodeProxy {
       req.url = fullTarget(req)
       await listener(req, res)
     },
-    close: () => forward.close(),
+    close: () => proxy.close(),
   }
 }
 

@@ -1,4 +1,9 @@
-/** How the Node server writes its access log and notices. */
+/**
+ * The access log and notices of the standalone servers (Node, Bun, Deno) and the CLI: one line
+ * per event, as JSON or plain text, never carrying a query string, header, cookie or secret.
+ */
+
+/** How a server writes its access log and notices. */
 export type LogFormat = 'json' | 'pretty' | 'off'
 
 /** One access-log line. Deliberately no query string, headers or cookies: they carry tokens. */
@@ -17,6 +22,8 @@ export interface AccessLogEntry {
   readonly bytes: number
   /** True when the client went away before the response was complete. */
   readonly aborted: boolean
+  /** The request id sent back as `X-Request-Id` (a trusted proxy's, or made by the server). */
+  readonly requestId?: string
 }
 
 /** Receives log lines; `write` defaults to standard output. */
@@ -38,7 +45,7 @@ const round = (ms: number): number => Math.round(ms * 10) / 10
  * const logger = createLogger('pretty')
  * logger.info('listening', { url: 'http://127.0.0.1:3000' })
  */
-export function createLogger(format: LogFormat, write: (line: string) => void = (line) => process.stdout.write(line + '\n')): Logger {
+export function createLogger(format: LogFormat, write: (line: string) => void = (line) => console.log(line)): Logger {
   if (format === 'off') return { access() {}, info() {}, error() {} }
   if (format === 'json') {
     const line = (level: string, msg: string, fields?: object): void =>
@@ -54,7 +61,7 @@ export function createLogger(format: LogFormat, write: (line: string) => void = 
   return {
     access: (e) =>
       write(
-        `${e.method} ${e.path} ${e.status} upstream=${e.upstreamMs === undefined ? '-' : round(e.upstreamMs) + 'ms'} total=${round(e.totalMs)}ms bytes=${e.bytes}${e.aborted ? ' aborted' : ''}`,
+        `${e.method} ${e.path} ${e.status} upstream=${e.upstreamMs === undefined ? '-' : round(e.upstreamMs) + 'ms'} total=${round(e.totalMs)}ms bytes=${e.bytes}${e.requestId ? ` id=${e.requestId}` : ''}${e.aborted ? ' aborted' : ''}`,
       ),
     info: (msg, fields) => write(`${msg}${text(fields)}`),
     error: (msg, fields) => write(`error: ${msg}${text(fields)}`),
