@@ -10,6 +10,7 @@ import { describeIntegrationCases, SECRET, send } from './cases.ts'
 import { NEXT_BUILT_IN_DIFFERENCES } from './clerk-builtin-differences.ts'
 import { describeClerkSdkBeside, publishableKeyFor } from './clerk-sdk-cases.ts'
 import { startNextApp, type RunningNext } from './nextjs-app.ts'
+import { describeNextBodyLimits } from './nextjs-body-limits.ts'
 
 const PUBLIC_PROXY_URL = 'https://app.example.test/__clerk'
 const VERCEL_CLIENT_IP = '198.51.100.9'
@@ -136,3 +137,5 @@ describe('next.js specifics', () => {
     expect(upstream.headers['x-forwarded-for']).toBe('6.6.6.6')
   })
 })
+
+describeNextBodyLimits()

@@ -8,9 +8,7 @@ const packageRoot = fileURLToPath(new URL('../..', import.meta.url))
 export default {
   turbopack: { root: packageRoot },
   outputFileTracingRoot: packageRoot,
-  // next start -H 127.0.0.1 hands proxy.js a request.url on `localhost` but resolves rewrites
-  // against 127.0.0.1, so clerkMiddleware()'s same-URL rewrite (how it passes auth to pages)
-  // becomes an external proxy to localhost and the page answers 500. With this, proxy.js sees
-  // the URL next start resolves against. (A Next.js/Clerk interaction; no wrapper involved.)
-  skipProxyUrlNormalize: true,
+  // next start reads this file again when it starts: the body-limit suites start the same build
+  // with a small limit (FIXTURE_NEXT_MAX_BODY=1mb) to test every side of it with small bodies.
+  ...(process.env.FIXTURE_NEXT_MAX_BODY ? { experimental: { proxyClientMaxBodySize: process.env.FIXTURE_NEXT_MAX_BODY } } : {}),
 }

@@ -51,6 +51,7 @@ describe('resolveConfig', () => {
       trustProxy: { kind: 'none' },
       timeoutMs: 30_000,
       maxBodyBytes: 10 * 1024 * 1024,
+      nextMaxBodyBytes: Infinity,
     })
   })
   test('takes the FAPI URL from the option, CLERK_FAPI_URL, CLERK_FAPI, then the publishable key', () => {
