@@ -502,7 +502,7 @@ export function describeConformance(target: ConformanceTarget): void {
       })
     }
   })
-  describeBodyLimits(target)
+  describeBodyLimits(target, test)
 }
 
 /** The client's headers with the platform's own set on top, replacing client copies of them. */
