@@ -30,6 +30,7 @@ export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddle
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
   const forward = nodeForwarder()
+  forward.warm(config)
   const proxy = clerkProxy({
     ...options,
     env,

@@ -49,7 +49,36 @@ describe('resolveConfig', () => {
       trustProxy: { kind: 'none' },
       timeoutMs: 30_000,
       maxBodyBytes: 10 * 1024 * 1024,
+      upstream: { keepAliveMs: 300_000, connections: 8, http2: true, preconnect: true },
     })
+  })
+  test('reads the upstream pool settings from CLERK_PROXY_UPSTREAM_* or options, options first', () => {
+    const env = {
+      CLERK_PROXY_UPSTREAM_KEEPALIVE: '90s',
+      CLERK_PROXY_UPSTREAM_CONNECTIONS: '4',
+      CLERK_PROXY_UPSTREAM_HTTP2: 'off',
+      CLERK_PROXY_UPSTREAM_PRECONNECT: 'false',
+    }
+    expect(resolveConfig({ secretKey, env }).upstream).toEqual({ keepAliveMs: 90_000, connections: 4, http2: false, preconnect: false })
+    expect(resolveConfig({ secretKey, env, upstreamConnections: 16, upstreamHttp2: true }).upstream).toMatchObject({ connections: 16, http2: true })
+  })
+  test('rejects bad upstream pool settings, naming the variable', () => {
+    const env = {
+      CLERK_PROXY_UPSTREAM_KEEPALIVE: 'forever',
+      CLERK_PROXY_UPSTREAM_CONNECTIONS: '0',
+      CLERK_PROXY_UPSTREAM_HTTP2: 'maybe',
+      CLERK_PROXY_UPSTREAM_PRECONNECT: '2',
+    }
+    let message = ''
+    try {
+      resolveConfig({ secretKey, env })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    for (const name of Object.keys(env)) expect(message).toContain(name)
+    expect(message).toContain('from 1 to 256')
+    expect(message).toContain('on or off')
+    expect(message).not.toContain(secretKey)
   })
   test('takes the FAPI URL from the option, CLERK_FAPI_URL, CLERK_FAPI, then the publishable key', () => {
     expect(resolveConfig({ secretKey, fapiUrl: 'http://127.0.0.1:9/base/', env: { CLERK_FAPI_URL: 'https://other' } })).toMatchObject({
