@@ -50,6 +50,7 @@ export class UpstreamPool {
   private opening = 0
   private protocol: 'h2' | 'http/1.1' | undefined
   private failures = 0
+  private reported = false
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private closed = false
 
@@ -156,7 +157,8 @@ export class UpstreamPool {
       const socket = connected as Socket
       if (this.closed) return void socket.destroy()
       this.protocol = isHttp2(socket) ? 'h2' : 'http/1.1'
-      if (this.failures > 0) this.notices?.reachable('Frontend API reachable again')
+      if (this.reported) this.notices?.reachable('connected to the Frontend API')
+      this.reported = false
       this.failures = 0
       if (claim) return claim(socket)
       const opened = performance.now()
@@ -166,9 +168,9 @@ export class UpstreamPool {
         const index = this.ready.indexOf(socket)
         if (index !== -1) this.ready.splice(index, 1)
         // Closed while waiting to be used (the upstream's idle close): replace it now. One
-        // the upstream drops straight away counts as a failure, so a refusing upstream is not
-        // hammered.
-        if (performance.now() - opened < SHORT_LIVED_MS) this.failed(new Error('the connection closed as soon as it opened'))
+        // the upstream drops straight away waits out a backoff, so an upstream that keeps
+        // dropping connections is not hammered (nothing is logged: the next connect may work).
+        if (performance.now() - opened < SHORT_LIVED_MS) this.failed(undefined)
         else this.refill()
       }
       socket.once('close', onClose)
@@ -180,10 +182,12 @@ export class UpstreamPool {
     })
   }
 
-  private failed(error: Error): void {
+  /** Schedules the next attempt after a backoff; a connect `error` is reported (once until one succeeds). */
+  private failed(error: Error | undefined): void {
     if (this.closed) return
     const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.failures)
-    if (this.failures === 0) {
+    if (error && !this.reported) {
+      this.reported = true
       this.notices?.unreachable('cannot connect to the Frontend API; retrying in the background', {
         origin: `${this.endpoint.protocol}//${this.endpoint.host}`,
         error: (error as { code?: string }).code ?? error.message,
