@@ -28,12 +28,14 @@ function delayDirection(from, to, link) {
   let timer
   let lastDue = 0
   let wireFreeAt = 0
+  let queuedBytes = 0
   const flush = () => {
     timer = undefined
     const now = performance.now()
     while (queue.length && queue[0].due <= now + 0.5) {
       const item = /** @type {{ due: number, chunk?: Buffer, end?: true }} */ (queue.shift())
       if (to.destroyed) return
+      queuedBytes -= item.chunk?.length ?? 0
       if (item.end) to.end()
       else to.write(item.chunk)
     }
@@ -49,12 +51,13 @@ function delayDirection(from, to, link) {
     const onWire = link.bytesPerSecond ? (Math.max(wireFreeAt, sentAt) + (bytes * 1000) / link.bytesPerSecond) : sentAt
     wireFreeAt = onWire
     lastDue = Math.max(lastDue, onWire + link.delayMs)
+    queuedBytes += bytes
     queue.push({ ...item, due: lastDue })
     schedule()
   }
   from.on('data', (chunk) => enqueue({ chunk }, chunk.length))
   from.on('end', () => enqueue({ end: true }, 0))
-  return { pending: () => queue.length > 0 }
+  return { queuedBytes: () => queuedBytes }
 }
 
 /**
@@ -62,11 +65,12 @@ function delayDirection(from, to, link) {
  * `127.0.0.1:targetPort` through the simulated link.
  * @param {number} targetPort
  * @param {LinkOptions} options
- * @returns {Promise<{ port: number, connections: () => number, close: () => Promise<void> }>}
+ * @returns {Promise<{ port: number, connections: () => number, queuedBytes: () => number, close: () => Promise<void> }>}
  */
 export function createRelay(targetPort, options) {
   const half = options.rttMs / 2
   const sockets = new Set()
+  const directions = new Set()
   let accepted = 0
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
     accepted++
@@ -77,8 +81,17 @@ export function createRelay(targetPort, options) {
       s.on('close', () => sockets.delete(s))
     }
     // A real client can send its first byte only once the SYN / SYN-ACK round trip is over.
-    delayDirection(client, upstream, { delayMs: half, bytesPerSecond: options.bytesPerSecond, notBefore: () => acceptedAt + options.rttMs })
-    delayDirection(upstream, client, { delayMs: half, bytesPerSecond: options.bytesPerSecond, notBefore: () => 0 })
+    const links = [
+      delayDirection(client, upstream, { delayMs: half, bytesPerSecond: options.bytesPerSecond, notBefore: () => acceptedAt + options.rttMs }),
+      delayDirection(upstream, client, { delayMs: half, bytesPerSecond: options.bytesPerSecond, notBefore: () => 0 }),
+    ]
+    for (const link of links) directions.add(link)
+    let closed = 0
+    const forget = () => {
+      if (++closed === 2) for (const link of links) directions.delete(link)
+    }
+    client.once('close', forget)
+    upstream.once('close', forget)
     // A reset travels like the rest: after the link's delay, and it ends both sides.
     const reset = (other) => () => setTimeout(() => other.destroy(), half)
     client.on('error', reset(upstream))
@@ -93,6 +106,8 @@ export function createRelay(targetPort, options) {
       resolve({
         port,
         connections: () => accepted,
+        /** Bytes that reached the relay and wait for their delivery time, both ways. */
+        queuedBytes: () => [...directions].reduce((sum, link) => sum + link.queuedBytes(), 0),
         close: () =>
           new Promise((done) => {
             for (const s of sockets) s.destroy()
