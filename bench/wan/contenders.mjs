@@ -2,12 +2,11 @@
 // port and trusting the stand-in's throw-away CA the way its runtime allows. Readiness is a TCP
 // connect, never a proxied request: that would warm the upstream connection the cold scenario
 // is about.
-import { existsSync } from 'node:fs'
 import { connect } from 'node:net'
-import { join, resolve } from 'node:path'
-import { SECRET_KEY, PUBLISHABLE_KEY } from '../lib/contenders.mjs'
+import { join } from 'node:path'
+import { bin, CONTENDERS, oursBunEntry, oursDenoEntry, PUBLISHABLE_KEY, SECRET_KEY } from '../lib/contenders.mjs'
 import { commonConfig, commonHttp, startNginx } from '../lib/nginx.mjs'
-import { startProcess } from '../lib/processes.mjs'
+import { startServer } from '../lib/processes.mjs'
 
 /**
  * @typedef {object} WanStartContext
@@ -57,19 +56,14 @@ const proxyEnv = (ctx) => ({
   NODE_ENV: 'production',
 })
 
-async function startProxy(ctx, command, args, extraEnv = {}) {
-  const proc = startProcess(command, args, { cwd: ctx.root, env: { ...proxyEnv(ctx), ...extraEnv }, role: 'proxy' })
-  try {
-    await waitForListening(ctx.port, { alive: () => !proc.exited(), describe: proc.output })
-  } catch (error) {
-    await proc.stop()
-    throw error
-  }
-  return proc
+function startProxy(ctx, command, args, extraEnv = {}) {
+  return startServer(command, args, {
+    cwd: ctx.root,
+    env: { ...proxyEnv(ctx), ...extraEnv },
+    role: 'proxy',
+    ready: (proc) => waitForListening(ctx.port, { alive: () => !proc.exited(), describe: proc.output }),
+  })
 }
-
-const bin = (root, name) => join(root, 'node_modules/.bin', name)
-const needs = (root, file, what) => (existsSync(resolve(root, file)) ? undefined : `${what} not present (${file})`)
 
 /**
  * nginx as a Clerk FAPI proxy over HTTPS. `tuned: false` is Clerk's guide as written
@@ -101,64 +95,25 @@ ${tuned ? '      proxy_http_version 1.1;\n      proxy_set_header Connection "";'
 }
 
 const nodeTrust = 'NODE_EXTRA_CA_CERTS'
+const LOOPBACK = new Map(CONTENDERS.map((c) => [c.id, c]))
+
+/**
+ * A contender of the loopback bench (same id, same availability check), started over TLS.
+ * @returns {WanContender}
+ */
+function overTls(id, label, trust, command) {
+  const { kind, unavailable } = /** @type {import('../lib/contenders.mjs').Contender} */ (LOOPBACK.get(id))
+  return { id, label, kind, trust, unavailable, start: (ctx) => startProxy(ctx, ...command(ctx)) }
+}
+const deno = (ctx) => ({ DENO_DIR: join(ctx.root, '.deno'), DENO_NO_UPDATE_CHECK: '1' })
 
 /** @type {WanContender[]} */
 export const WAN_CONTENDERS = [
-  {
-    id: 'ours-node',
-    label: 'ours · Node (CLI)',
-    kind: 'ours',
-    trust: nodeTrust,
-    unavailable: (root) => needs(root, 'dist/src/cli/main.js', 'build output (npm run build)'),
-    start: (ctx) => startProxy(ctx, process.execPath, ['bin/clerk-proxy.js']),
-  },
-  {
-    id: 'ours-bun',
-    label: 'ours · Bun',
-    kind: 'ours',
-    trust: nodeTrust,
-    unavailable: (root) => needs(root, 'adapters/bun.ts', 'Bun adapter') ?? needs(root, 'node_modules/.bin/bun', 'bun'),
-    start: (ctx) => startProxy(ctx, bin(ctx.root, 'bun'), ['run', 'adapters/bun.ts']),
-  },
-  {
-    id: 'ours-deno',
-    label: 'ours · Deno',
-    kind: 'ours',
-    trust: 'deno run --cert',
-    unavailable: (root) => needs(root, 'adapters/deno.ts', 'Deno adapter') ?? needs(root, 'node_modules/.bin/deno', 'deno'),
-    start: (ctx) =>
-      startProxy(ctx, bin(ctx.root, 'deno'), ['run', '-A', '--cert', ctx.caFile, 'adapters/deno.ts'], { DENO_DIR: join(ctx.root, '.deno'), DENO_NO_UPDATE_CHECK: '1' }),
-  },
-  {
-    id: 'clerk-node',
-    label: "Clerk's helper · Node",
-    kind: 'clerk',
-    trust: nodeTrust,
-    unavailable: (root) => needs(root, 'node_modules/@clerk/backend/package.json', '@clerk/backend'),
-    start: (ctx) => startProxy(ctx, process.execPath, ['bench/contenders/clerk-helper.mjs']),
-  },
-  {
-    id: 'clerk-bun',
-    label: "Clerk's helper · Bun",
-    kind: 'clerk',
-    trust: nodeTrust,
-    unavailable: (root) => needs(root, 'node_modules/.bin/bun', 'bun') ?? needs(root, 'node_modules/@clerk/backend/package.json', '@clerk/backend'),
-    start: (ctx) => startProxy(ctx, bin(ctx.root, 'bun'), ['run', 'bench/contenders/clerk-helper.mjs']),
-  },
-  {
-    id: 'nginx-guide',
-    label: "nginx (Clerk's guide)",
-    kind: 'nginx',
-    trust: 'proxy_ssl_verify off (nginx default)',
-    unavailable: () => undefined,
-    start: (ctx) => startNginxOverTls(ctx, false),
-  },
-  {
-    id: 'nginx-tuned',
-    label: 'nginx tuned (upstream keepalive)',
-    kind: 'nginx',
-    trust: 'proxy_ssl_verify off (nginx default)',
-    unavailable: () => undefined,
-    start: (ctx) => startNginxOverTls(ctx, true),
-  },
+  overTls('ours-node', 'ours · Node (CLI)', nodeTrust, () => [process.execPath, ['bin/clerk-proxy.js']]),
+  overTls('ours-bun', 'ours · Bun', nodeTrust, (ctx) => [bin(ctx.root, 'bun'), ['run', oursBunEntry()]]),
+  overTls('ours-deno', 'ours · Deno', 'deno run --cert', (ctx) => [bin(ctx.root, 'deno'), ['run', '-A', '--cert', ctx.caFile, oursDenoEntry()], deno(ctx)]),
+  overTls('clerk-node', "Clerk's helper · Node", nodeTrust, () => [process.execPath, ['bench/contenders/clerk-helper.mjs']]),
+  overTls('clerk-bun', "Clerk's helper · Bun", nodeTrust, (ctx) => [bin(ctx.root, 'bun'), ['run', 'bench/contenders/clerk-helper.mjs']]),
+  { id: 'nginx-guide', label: "nginx (Clerk's guide)", kind: 'nginx', trust: 'proxy_ssl_verify off (nginx default)', unavailable: () => undefined, start: (ctx) => startNginxOverTls(ctx, false) },
+  { id: 'nginx-tuned', label: 'nginx tuned (upstream keepalive)', kind: 'nginx', trust: 'proxy_ssl_verify off (nginx default)', unavailable: () => undefined, start: (ctx) => startNginxOverTls(ctx, true) },
 ]

@@ -53,7 +53,7 @@ export async function startFapiStandIn(options) {
       open.add(state)
       socket.once('close', () => open.delete(state))
       socket.on('data', () => (state.lastActive = performance.now()))
-      options.log?.(`tls port=${record.port} alpn=${record.alpn} version=${record.tlsVersion} resumed=${record.resumed}`)
+      options.log?.(`tls at=${record.at}ms port=${record.port} alpn=${record.alpn} version=${record.tlsVersion} resumed=${record.resumed}`)
     })
     server.on('session', (session) => {
       const state = session.socket?.[CONNECTION]
