@@ -27,6 +27,8 @@ export function proxyClient(port, expectedBody) {
   }
 }
 
+const RECEIVE_WINDOW = 8 * 1024 * 1024
+
 /**
  * A plain HTTP/2 client straight to the stand-in: connects on first use and again on demand
  * after the server closed the session (no pre-connect: what an ordinary client does).
@@ -39,7 +41,10 @@ export function directClient(port, ca, expectedBody) {
   let session
   const current = () => {
     if (!session || session.closed || session.destroyed) {
-      session = connect(`https://127.0.0.1:${port}`, { ca })
+      // Node's default receive window (64 KiB per connection) stalls ~25 concurrent 2.5 KB
+      // answers for a WINDOW_UPDATE round trip; a client that means to multiplex raises it.
+      session = connect(`https://127.0.0.1:${port}`, { ca, settings: { initialWindowSize: RECEIVE_WINDOW } })
+      session.once('connect', (s) => s.setLocalWindowSize(RECEIVE_WINDOW))
       session.on('error', () => {})
       session.on('goaway', () => session?.close())
     }
