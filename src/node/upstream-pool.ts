@@ -44,7 +44,7 @@ export class UpstreamPool {
   private readonly endpoint: buildConnector.Options
   private readonly ready: Socket[] = []
   /** What each ready socket listens to while it waits, removed when a client takes it. */
-  private readonly waiting = new Map<Socket, () => void>()
+  private readonly waiting = new Map<Socket, { onClose: () => void; onReadable: () => void; early: Buffer[] }>()
   /** Clients waiting for a connection already being opened, rather than opening another. */
   private readonly claims: ((socket: Socket | undefined) => void)[] = []
   private opening = 0
@@ -124,10 +124,17 @@ export class UpstreamPool {
   private takeReady(): Socket | undefined {
     while (this.ready.length > 0) {
       const socket = this.ready.shift()!
-      socket.off('close', this.waiting.get(socket)!)
+      const { onClose, onReadable, early } = this.waiting.get(socket)!
       this.waiting.delete(socket)
-      if (!socket.destroyed && socket.readyState === 'open') return socket
-      socket.destroy()
+      socket.off('close', onClose)
+      socket.off('readable', onReadable)
+      if (socket.destroyed || socket.readyState !== 'open') {
+        socket.destroy()
+        continue
+      }
+      // What the upstream sent meanwhile (an HTTP/2 server's SETTINGS) goes back for the client to read.
+      if (early.length > 0) socket.unshift(Buffer.concat(early))
+      return socket
     }
     return undefined
   }
@@ -173,8 +180,14 @@ export class UpstreamPool {
         if (performance.now() - opened < SHORT_LIVED_MS) this.failed(undefined)
         else this.refill()
       }
+      // Reading what arrives is what lets a close be seen: an unread socket never emits 'end'.
+      const early: Buffer[] = []
+      const onReadable = (): void => {
+        for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) early.push(chunk)
+      }
+      socket.on('readable', onReadable)
       socket.once('close', onClose)
-      this.waiting.set(socket, onClose)
+      this.waiting.set(socket, { onClose, onReadable, early })
       // A ready socket alone does not keep the process running.
       socket.unref()
       this.ready.push(socket)

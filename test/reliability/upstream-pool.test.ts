@@ -75,9 +75,12 @@ for (const http2 of [true, false]) {
     })
 
     test('when the upstream closes idle connections, the proxy reconnects before the next request', async () => {
-      const before = fapi.connections.length
-      fapi.closeIdle()
-      await fapi.until(() => fapi.connections.length >= before + held && fapi.open() === held)
+      // Twice: the second time it closes connections the proxy opened ahead of need and has not used yet.
+      for (let round = 0; round < 2; round++) {
+        const before = fapi.connections.length
+        fapi.closeIdle()
+        await fapi.until(() => fapi.connections.length >= before + held && fapi.open() === held)
+      }
       const opened = fapi.connections.length
       expect((await get(proxy, '/v1/client')).status).toBe(200)
       expect(fapi.connections.length).toBe(opened)
