@@ -4,6 +4,7 @@ import * as z from 'zod/mini'
 import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-ip.ts'
 import { ConfigurationError } from './errors.ts'
 import { DEFAULT_FAPI_URL, fapiUrlFromPublishableKey } from './fapi-url.ts'
+import { parseHttpUrl } from './public-url.ts'
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from './request-limits.ts'
 
 /** Where configuration values come from: a plain object (`process.env`) or a lookup function. */
@@ -107,20 +108,8 @@ const httpUrl = (what: string) =>
   z.pipe(
     trimmedString(),
     z.transform((text: string, ctx) => {
-      let url: URL
-      try {
-        url = new URL(text)
-      } catch {
-        return fail(ctx, text, `must be an absolute URL like ${what}`)
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        return fail(ctx, text, `must use https:// (or http:// for local testing), got ${url.protocol}//`)
-      }
-      if (url.username || url.password) return fail(ctx, text, 'must not contain credentials')
-      if (url.search || url.hash || text.includes('?') || text.includes('#')) {
-        return fail(ctx, text, 'must not contain a query string or fragment')
-      }
-      return { origin: url.origin, path: url.pathname.replace(/\/+$/, '') }
+      const parsed = parseHttpUrl(text, what)
+      return parsed.ok ? { origin: parsed.origin, path: parsed.path } : fail(ctx, text, parsed.problem)
     }),
   )
 

@@ -1,5 +1,6 @@
 import { withIdleTimeout } from './body-timeout.ts'
 import type { ProxyConfig } from './config.ts'
+import { bodyAlreadyReadResponse } from './errors.ts'
 import { upstreamRequestHeaderPairs } from './headers.ts'
 import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
 import { acceptsGzip, askForGzip, gzipAgain } from './recompress.ts'
@@ -55,6 +56,9 @@ export async function forwardWithFetch(
   config: ProxyConfig,
   transport: FetchTransport,
 ): Promise<Response> {
+  const method = request.method
+  const hasBody = method !== 'GET' && method !== 'HEAD' && request.body !== null
+  if (hasBody && request.bodyUsed) return bodyAlreadyReadResponse()
   const controller = new AbortController()
   const clientSignal = request.signal
   const onClientAbort = (): void => controller.abort(clientSignal.reason)
@@ -62,8 +66,6 @@ export async function forwardWithFetch(
   else clientSignal.addEventListener('abort', onClientAbort, { once: true })
   const timer = setTimeout(() => controller.abort(new UpstreamTimeoutError(config.timeoutMs)), config.timeoutMs)
 
-  const method = request.method
-  const hasBody = method !== 'GET' && method !== 'HEAD' && request.body !== null
   let body: ReadableStream<Uint8Array> | null = hasBody ? request.body : null
   // A declared Content-Length was checked up front; a body without one is counted as it streams.
   if (body && !request.headers.has('content-length')) body = limitBodyStream(body, config.maxBodyBytes, (e) => controller.abort(e))

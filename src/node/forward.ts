@@ -4,6 +4,7 @@ import { Transform, type Readable } from 'node:stream'
 import { errors as undiciErrors, type Dispatcher } from 'undici'
 import type { Forwarder } from '../app.ts'
 import type { ProxyConfig } from '../config.ts'
+import { bodyAlreadyReadResponse } from '../errors.ts'
 import { connectionTokens, upstreamRequestHeaderList } from '../headers.ts'
 import { BodyTooLargeError, payloadTooLargeResponse } from '../request-limits.ts'
 import { responseHeaderValue, type ResponseShaping } from '../response-headers.ts'
@@ -57,6 +58,9 @@ export function nodeForwarder(notices?: UpstreamNotices): NodeForwarder {
 
   const forward: Forwarder = (c, route, config) => {
     const { incoming, outgoing } = c.env as HttpBindings
+    const hasBody = requestHasBody(incoming)
+    // A middleware in front (Hono's c.req.json(), …) read the stream to its end: nothing left to send.
+    if (hasBody && incoming.readableEnded) return Promise.resolve(bodyAlreadyReadResponse())
     const headers = upstreamRequestHeaderList(incoming.rawHeaders, {
       proxyUrl: route.proxyUrl,
       secretKey: config.secretKey,
@@ -69,7 +73,7 @@ export function nodeForwarder(notices?: UpstreamNotices): NodeForwarder {
         path: route.url.slice(config.fapiOrigin.length),
         method,
         headers,
-        body: requestHasBody(incoming) ? limitedBody(incoming, config.maxBodyBytes, (error) => relay.abort(error)) : null,
+        body: hasBody ? limitedBody(incoming, config.maxBodyBytes, (error) => relay.abort(error)) : null,
         headersTimeout: config.timeoutMs,
         bodyTimeout: config.timeoutMs,
       }

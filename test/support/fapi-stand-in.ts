@@ -31,6 +31,21 @@ export interface RecordedRequest {
   completed: boolean
 }
 
+/**
+ * How `/v1/proxy-health` judges a probe, following FAPI's OpenAPI spec (`getProxyHealth`): the
+ * query parameter `domain_id` is required (`400` without it, or for a domain the instance does
+ * not have); the proxy's three headers decide `healthy` or `unhealthy`; `503` when FAPI cannot
+ * vouch for the proxy. Tests change these fields to model an instance.
+ */
+export interface ProxyHealthRules {
+  /** The instance's domain ids; another `domain_id` gets 400. Empty: any id is the instance's. */
+  domainIds: string[]
+  /** The instance's secret key; when set, another `Clerk-Secret-Key` (or none) is unhealthy. */
+  secretKey: string | undefined
+  /** When set, answers `503 {"status":"unhealthy","message": …}`. */
+  unavailable: string | undefined
+}
+
 /** A running stand-in. */
 export interface FapiStandIn {
   readonly url: string
@@ -40,6 +55,8 @@ export interface FapiStandIn {
   waitFor(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>
   /** Releases every response held by `/hold`. */
   release(): void
+  /** How `/v1/proxy-health` answers (spec-shaped); mutable. */
+  readonly proxyHealth: ProxyHealthRules
   /** Extra route handlers tests may add; return true when handled. */
   readonly routes: ((req: IncomingMessage, res: ServerResponse, record: RecordedRequest) => boolean)[]
   close(): Promise<void>
@@ -152,15 +169,36 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     res.end(text)
   }
 
+  const proxyHealth: ProxyHealthRules = { domainIds: [], secretKey: undefined, unavailable: undefined }
+  const clerkErrors = (res: ServerResponse, status: number, code: string, message: string, longMessage: string, param: string): void =>
+    json(res, status, { errors: [{ code, message, long_message: longMessage, meta: { param_name: param } }], clerk_trace_id: 'trace_standin' })
+
+  function answerProxyHealth(req: IncomingMessage, res: ServerResponse, q: URLSearchParams): void {
+    const domainId = q.get('domain_id')
+    if (!domainId) return clerkErrors(res, 400, 'form_param_missing', 'domain_id is missing', 'domain_id must be included.', 'domain_id')
+    if (proxyHealth.domainIds.length > 0 && !proxyHealth.domainIds.includes(domainId)) {
+      return clerkErrors(res, 400, 'form_param_value_invalid', 'domain_id is invalid', `No domain with id ${domainId} belongs to this instance.`, 'domain_id')
+    }
+    if (proxyHealth.unavailable !== undefined) return json(res, 503, { status: 'unhealthy', message: proxyHealth.unavailable })
+    const secret = req.headers['clerk-secret-key']
+    const proxyUrl = req.headers['clerk-proxy-url']
+    const forwardedFor = req.headers['x-forwarded-for']
+    const unhealthy = (message: string): void => json(res, 200, { status: 'unhealthy', message })
+    if (!secret || (proxyHealth.secretKey !== undefined && secret !== proxyHealth.secretKey)) return unhealthy('missing or invalid Clerk-Secret-Key')
+    if (!proxyUrl) return unhealthy('missing Clerk-Proxy-Url header')
+    if (!forwardedFor) return unhealthy('missing X-Forwarded-For header')
+    // `proxy_url` is the stand-in's echo of the header it received (FAPI's documented answer has
+    // status and x_forwarded_for only), so doctor's byte-for-byte comparison can be exercised.
+    json(res, 200, { status: 'healthy', x_forwarded_for: forwardedFor, proxy_url: proxyUrl })
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): void {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const q = url.searchParams
     const path = url.pathname
     const accept = String(req.headers['accept-encoding'] ?? '')
 
-    if (path === '/v1/proxy-health') {
-      return json(res, 200, { status: 'healthy', x_forwarded_for: req.headers['x-forwarded-for'] ?? null })
-    }
+    if (path === '/v1/proxy-health') return answerProxyHealth(req, res, q)
     if (path === '/v1/environment') {
       res.writeHead(200, { 'content-type': 'application/json' })
       return void res.end(ENVIRONMENT_JSON)
@@ -294,6 +332,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     port,
     requests,
     routes,
+    proxyHealth,
     waitFor(predicate, timeoutMs = 5000) {
       const found = requests.find(predicate)
       if (found) return Promise.resolve(found)
