@@ -57,7 +57,7 @@ export class UpstreamPool {
   constructor(
     origin: string,
     private readonly settings: UpstreamSettings,
-    private readonly notices?: UpstreamNotices,
+    private readonly notices: UpstreamNotices | undefined = undefined,
   ) {
     const url = new URL(origin)
     this.endpoint = {
