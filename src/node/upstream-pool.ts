@@ -134,6 +134,8 @@ export class UpstreamPool {
       }
       // What the upstream sent meanwhile (an HTTP/2 server's SETTINGS) goes back for the client to read.
       if (early.length > 0) socket.unshift(Buffer.concat(early))
+      // A connection that lasted until it was needed ends any run of failures.
+      this.failures = 0
       return socket
     }
     return undefined
@@ -166,8 +168,10 @@ export class UpstreamPool {
       this.protocol = isHttp2(socket) ? 'h2' : 'http/1.1'
       if (this.reported) this.notices?.reachable('connected to the Frontend API')
       this.reported = false
-      this.failures = 0
-      if (claim) return claim(socket)
+      if (claim) {
+        this.failures = 0
+        return claim(socket)
+      }
       const opened = performance.now()
       // The connector's own 'error' listener stays on the socket, so an idle reset is not thrown.
       const onClose = (): void => {
@@ -177,8 +181,9 @@ export class UpstreamPool {
         // Closed while waiting to be used (the upstream's idle close): replace it now. One
         // the upstream drops straight away waits out a backoff, so an upstream that keeps
         // dropping connections is not hammered (nothing is logged: the next connect may work).
-        if (performance.now() - opened < SHORT_LIVED_MS) this.failed(undefined)
-        else this.refill()
+        if (performance.now() - opened < SHORT_LIVED_MS) return this.failed(undefined)
+        this.failures = 0
+        this.refill()
       }
       // Reading what arrives is what lets a close be seen: an unread socket never emits 'end'.
       const early: Buffer[] = []
