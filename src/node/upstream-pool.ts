@@ -105,9 +105,12 @@ export class UpstreamPool {
     this.pool.dispatch(options, handler)
   }
 
-  /** True while a connection to the Frontend API is open: in use, or ready and waiting. */
+  /**
+   * True while a connection to the Frontend API is in use. A ready one that has not carried a
+   * request yet does not count: an upstream that accepts and drops connections is not reachable.
+   */
   isConnected(): boolean {
-    return this.ready.length > 0 || this.pool.stats.connected > 0
+    return this.pool.stats.connected > 0
   }
 
   /** Closes every connection, ready or in use, once in-flight requests are done. */
