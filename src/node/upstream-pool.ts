@@ -140,7 +140,13 @@ export class UpstreamPool {
         // its connector to answer inside the call.
         if (ready) process.nextTick(attach, null, ready)
         // A connection half-way through its handshake is closer than a new one.
-        else if (this.opening > this.claims.length) this.claims.push((socket) => (socket ? attach(null, socket) : this.connector(endpoint, attach as never)))
+        else if (this.opening > this.claims.length) {
+          this.claims.push((socket) => {
+            if (socket) attach(null, socket)
+            else if (this.closed) attach(new Error('the upstream pool is closed'), null)
+            else this.connector(endpoint, attach as never)
+          })
+        }
         else this.connector(endpoint, attach as never)
       },
     })
