@@ -141,8 +141,10 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
     (message, fields) => void logger?.error(message, fields),
     operations,
   )
-  // Bun's own pool opens the first connection to the Frontend API (TCP + TLS) now, not on the first request.
-  if (config.upstream.preconnect) (fetch as unknown as { preconnect?(url: string): void }).preconnect?.(config.fapiOrigin)
+  // Bun's fetch speaks HTTP/1.1: its pool opens the connections a burst needs (TCP + TLS) now,
+  // one per preconnect call, not on the first requests.
+  const preconnect = (fetch as unknown as { preconnect?(url: string): void }).preconnect
+  if (config.upstream.preconnect) for (let i = 0; i < config.upstream.connections; i++) preconnect?.(config.fapiOrigin)
   const server = Bun.serve({
     port,
     hostname,
