@@ -1,5 +1,5 @@
 import { withIdleTimeout } from './body-timeout.ts'
-import type { ProxyConfig } from './config.ts'
+import type { ProxyConfig } from './config/proxy.ts'
 import { bodyAlreadyReadResponse } from './errors.ts'
 import { upstreamRequestHeaderPairs } from './headers.ts'
 import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'

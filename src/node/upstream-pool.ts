@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { buildConnector, Client, Pool, type Dispatcher } from 'undici'
-import type { UpstreamSettings } from '../config.ts'
+import type { UpstreamConfig } from '../config/upstream.ts'
 
 /** What the pool tells an operator: that the Frontend API cannot be reached, and when it is again. */
 export interface UpstreamNotices {
@@ -66,7 +66,7 @@ export class UpstreamPool {
 
   constructor(
     origin: string,
-    private readonly settings: UpstreamSettings,
+    private readonly settings: UpstreamConfig,
     private readonly notices: UpstreamNotices | undefined = undefined,
     private readonly connections: UpstreamConnectionEvents | undefined = undefined,
   ) {

@@ -3,8 +3,8 @@
  * must undo: `next start` builds `request.url` from its listen address, the Edge runtime appends
  * catch-all segments to the query, and the environment has Next.js's own public names.
  */
-import type { EnvSource } from './config.ts'
-import { HOST_PATTERN } from './public-url.ts'
+import type { EnvSource } from '../../src/config/env.ts'
+import { HOST_PATTERN } from '../../src/public-url.ts'
 
 /**
  * The environment Next.js gives at run time, with the names a Next.js app already has as
