@@ -13,12 +13,12 @@
  */
 import type { Context } from 'hono'
 import type { ClerkProxyOptions } from '../src/app.ts'
-import type { FetchTransport } from '../src/forward-fetch.ts'
 import type { ProxyConfig } from '../src/config/proxy.ts'
 import type { ServerConfigOptions } from '../src/config/server.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
 import { processFiguresOf, type ProcessUsage } from '../src/metrics/proxy-metrics.ts'
 import type { Readiness, ReadinessState } from '../src/readiness.ts'
+import { gzipAgainTransport } from '../src/recompress.ts'
 import { withoutConnectionHeader } from '../src/response-headers.ts'
 import { bodyErrorAsLogLine, fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/index.ts'
 export type { ClerkProxyOptions, FetchHandler, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
@@ -57,7 +57,7 @@ export function denoEnv(name: string): string | undefined {
 }
 
 // Deno's fetch always decodes: bodies are gzipped again (CompressionStream) for clients that accept gzip.
-const denoTransport: FetchTransport = { fetch: (url, init) => fetch(url, init), decodesBody: true, recompress: true }
+const denoTransport = gzipAgainTransport((url, init) => fetch(url, init))
 
 const deno: FetchServerPlatform<DenoHttpServer, DenoServeInfo> = {
   runtime: 'deno',
