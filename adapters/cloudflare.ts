@@ -59,6 +59,7 @@ export function cloudflareForwarder(c: Context, route: UpstreamRoute, config: Pr
       return fetch(url, { ...init, headers })
     },
     decodesBody: false,
+    endsBrokenBodies: true,
   }
   return forwardWithFetch(request, route, config, transport)
 }

@@ -93,7 +93,7 @@ export function clerkProxyHandler(options: ClerkProxyOptions = {}, config?: Prox
       return response
     }
     const header: HeaderReader = (name) => readHeader(c, name)
-    const refused = refuseRequest(rest, header, config.maxBodyBytes)
+    const refused = refuseRequest(rest, header, config)
     if (refused) return refused
     const peer = peerAddress(c)
     const proxyUrl = publicProxyUrl(config, target.origin, header, peer)

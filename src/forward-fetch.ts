@@ -2,7 +2,8 @@ import { withIdleTimeout } from './body-timeout.ts'
 import type { ProxyConfig } from './config/proxy.ts'
 import { bodyAlreadyReadResponse } from './errors.ts'
 import { upstreamRequestHeaderPairs } from './headers.ts'
-import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
+import { BodyRefusedError, upstreamBody } from './request-body.ts'
+import { BodyTooLargeError, payloadTooLargeResponse } from './request-limits.ts'
 import { clientResponseHeaderPairs } from './response-headers.ts'
 import { upstreamFailureResponse, UpstreamTimeoutError } from './upstream-error.ts'
 
@@ -18,6 +19,13 @@ export interface FetchTransport {
    * true (the default) when it decodes them, as fetch on Node, Deno and workerd does.
    */
   readonly decodesBody: boolean
+  /**
+   * True when `fetch` ends an upstream request body normally when its source stream errors
+   * (workerd): the proxy then aborts the upstream request itself when the client's body breaks,
+   * so Clerk never receives a cut body as complete. Elsewhere fetch aborts on its own (and
+   * Deno's keeps its upstream connection open when aborted while it still writes the body).
+   */
+  readonly endsBrokenBodies?: boolean
 }
 
 /** Everything the proxy decided about one request before it goes upstream. */
@@ -60,9 +68,28 @@ export async function forwardWithFetch(
   else clientSignal.addEventListener('abort', onClientAbort, { once: true })
   const timer = setTimeout(() => controller.abort(new UpstreamTimeoutError(config.timeoutMs)), config.timeoutMs)
 
-  let body: ReadableStream<Uint8Array> | null = hasBody ? request.body : null
-  // A declared Content-Length was checked up front; a body without one is counted as it streams.
-  if (body && !request.headers.has('content-length')) body = limitBodyStream(body, config.maxBodyBytes, (e) => controller.abort(e))
+  const fail = (error: unknown): Response => {
+    clientSignal.removeEventListener('abort', onClientAbort)
+    clearTimeout(timer)
+    const reason: unknown = controller.signal.reason
+    if (reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
+    if (reason instanceof BodyRefusedError) return reason.response
+    const failure = reason instanceof UpstreamTimeoutError ? 'timeout' : clientSignal.aborted ? 'client_aborted' : 'failed'
+    return upstreamFailureResponse(failure, config.timeoutMs, error)
+  }
+
+  // Held to its declared length and the limits: a body the framework in front cut short must never reach Clerk as whole.
+  let body: ArrayBuffer | ReadableStream<Uint8Array> | null = null
+  if (hasBody) {
+    try {
+      body = await upstreamBody(request, config, controller.signal, (error) => {
+        const refused = error instanceof BodyRefusedError || error instanceof BodyTooLargeError
+        if (refused || transport.endsBrokenBodies) controller.abort(error)
+      })
+    } catch (error) {
+      return fail(error)
+    }
+  }
   const init: RequestInit & { duplex?: 'half' } = {
     method,
     headers: upstreamRequestHeaderPairs(request.headers, {
@@ -74,16 +101,8 @@ export async function forwardWithFetch(
     redirect: 'manual',
     signal: controller.signal,
   }
-  if (hasBody) init.duplex = 'half'
+  if (body instanceof ReadableStream) init.duplex = 'half'
 
-  const fail = (error: unknown): Response => {
-    clientSignal.removeEventListener('abort', onClientAbort)
-    clearTimeout(timer)
-    const reason: unknown = controller.signal.reason
-    if (reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
-    const failure = reason instanceof UpstreamTimeoutError ? 'timeout' : clientSignal.aborted ? 'client_aborted' : 'failed'
-    return upstreamFailureResponse(failure, config.timeoutMs, error)
-  }
 
   let upstream: Response
   const sentAt = performance.now()

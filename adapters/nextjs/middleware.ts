@@ -1,5 +1,7 @@
 /** The proxy in Next.js middleware (`middleware.ts`, or `proxy.ts` on Next.js 16), ahead of `clerkMiddleware()`. */
+import { readEnv } from '../../src/config/env.ts'
 import { lazyProxy, PASS_HEADER, type NextProxyOptions } from './lazy-proxy.ts'
+import { nextEnv, withSelfRewriteAsNext } from './request.ts'
 
 /**
  * For Next.js middleware (`middleware.ts`, or `proxy.ts` on Next.js 16): answers requests
@@ -22,6 +24,7 @@ export function clerkProxyMiddleware(options: NextProxyOptions = {}): (request: 
 /**
  * Wraps a Next.js middleware (usually `clerkMiddleware()`) so the proxy answers its prefix
  * first and the wrapped middleware sees every other request. Add the prefix to `matcher`.
+ * Its same-app rewrites are kept working under `next start -H 127.0.0.1` (see `docs/nextjs.md`).
  *
  * @example
  * // middleware.ts (proxy.ts on Next.js 16)
@@ -38,6 +41,6 @@ export function withClerkProxy<Req extends Request, Rest extends unknown[], Resu
   return async (request: Req, ...rest: Rest): Promise<Response | Awaited<Result>> => {
     const answered = await proxy(request)
     if (answered) return answered
-    return await middleware(request, ...rest)
+    return withSelfRewriteAsNext(await middleware(request, ...rest), request.url, readEnv(nextEnv(undefined), '__NEXT_PRIVATE_ORIGIN'))
   }
 }

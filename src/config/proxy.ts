@@ -30,6 +30,13 @@ export interface ProxyConfigOptions {
    * 10 MiB, `0` for no limit). Larger bodies get `413` without being read.
    */
   maxBodySize?: number | string
+  /**
+   * The request body size above which the framework in front cuts bodies short without saying
+   * so (`CLERK_PROXY_NEXT_MAX_BODY`): Next.js's `experimental.proxyClientMaxBodySize`. The
+   * Next.js helpers default to Next.js's own value; elsewhere there is none. Bodies that may
+   * have been cut get `413` instead of reaching Clerk incomplete.
+   */
+  nextMaxBodySize?: number | string
   /** Where to read the environment from; defaults to nothing (options only). */
   env?: EnvSource
 }
@@ -52,6 +59,8 @@ export interface ProxyConfig {
   readonly timeoutMs: number
   /** Largest request body accepted, in bytes (`Infinity` when unlimited). */
   readonly maxBodyBytes: number
+  /** Where Next.js cuts request bodies short, in bytes (`Infinity` when not behind Next.js). */
+  readonly nextMaxBodyBytes: number
 }
 
 /** Default upstream timeout: 30 seconds. */
@@ -67,6 +76,7 @@ const SETTINGS = {
   trustProxy: ['TRUST_PROXY'],
   timeout: ['CLERK_PROXY_TIMEOUT'],
   maxBodySize: ['CLERK_PROXY_MAX_BODY'],
+  nextMaxBodySize: ['CLERK_PROXY_NEXT_MAX_BODY'],
 } as const satisfies Record<string, readonly string[]>
 
 
@@ -138,6 +148,7 @@ const schema = z.object({
   ),
   timeout: z.optional(duration),
   maxBodySize: z.optional(byteSize),
+  nextMaxBodySize: z.optional(byteSize),
 })
 
 /**
@@ -174,6 +185,7 @@ export function readProxySettings(options: ProxyConfigOptions, problems?: string
     trustProxy: value.trustProxy ?? TRUST_NONE,
     timeoutMs: value.timeout ?? DEFAULT_TIMEOUT_MS,
     maxBodyBytes: value.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
+    nextMaxBodyBytes: value.nextMaxBodySize ?? Infinity,
   })
 }
 

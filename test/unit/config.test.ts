@@ -51,6 +51,7 @@ describe('resolveConfig', () => {
       trustProxy: { kind: 'none' },
       timeoutMs: 30_000,
       maxBodyBytes: 10 * 1024 * 1024,
+      nextMaxBodyBytes: Infinity,
     })
   })
   test('upstream pool defaults: pre-connect, HTTP/2, 8 warm HTTP/1.1 connections, 300 s keep-alive', () => {
