@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ClerkProxyOptions } from '../app.ts'
 import { assertInAppPrefix, resolveConfig } from '../config/proxy.ts'
+import { resolveUpstreamConfig, type UpstreamOptions } from '../config/upstream.ts'
 import { bodyAlreadyReadResponse } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
 import { nodeProxy } from './proxy.ts'
@@ -27,7 +28,7 @@ export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: 
  * const app = express()
  * app.use(clerkProxyMiddleware()) // reads CLERK_SECRET_KEY etc. from process.env
  */
-export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddleware {
+export function nodeProxyMiddleware(options: ClerkProxyOptions & UpstreamOptions = {}): NodeMiddleware {
   const proxy = nodeAppProxy(options)
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     if (!proxy.handles(req)) return next()
@@ -55,11 +56,11 @@ export interface NodeAppProxy {
  * const proxy = nodeAppProxy({ env: process.env })
  * if (proxy.handles(req)) await proxy.handle(req, res)
  */
-export function nodeAppProxy(options: ClerkProxyOptions = {}): NodeAppProxy {
+export function nodeAppProxy(options: ClerkProxyOptions & UpstreamOptions = {}): NodeAppProxy {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
   assertInAppPrefix(config, { ...options, env })
-  const proxy = nodeProxy({ ...options, env }, config)
+  const proxy = nodeProxy({ ...options, env }, config, { upstream: resolveUpstreamConfig({ ...options, env }) })
   const listener = getRequestListener(new Hono().use(proxy.handler).fetch)
   // Express strips a mount path from `req.url`; the prefix is matched on the full target.
   const fullTarget = (req: IncomingMessage): string => (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
