@@ -62,6 +62,10 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
     const server = Bun.serve({ port, hostname, idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER, fetch })
     return { server, hostname, port: server.port ?? port, stop: () => server.stop(), closeAll: () => void server.stop(true) }
   },
+  // Bun's fetch speaks HTTP/1.1: each call opens one TCP + TLS connection to an https origin.
+  preconnect(origin, count) {
+    for (let i = 0; i < count; i++) (fetch as unknown as { preconnect?(url: string): void }).preconnect?.(origin)
+  },
   processFigures: () => processFiguresOf(process),
   onSignal: (listener) => ['SIGTERM', 'SIGINT'].forEach((signal) => process.on(signal, listener)),
   exit: (code) => process.exit(code),

@@ -2,7 +2,8 @@
  * The Deno adapter. `deno run --allow-net --allow-env adapters/deno.ts` starts a standalone
  * proxy server with the same environment as the `clerk-proxy` CLI; the client IP is the socket
  * peer (`info.remoteAddr`). The default export is the Deno Deploy / `deno serve` entrypoint.
- * Deno's `fetch` decodes compressed bodies, so clients get plain bytes (docs/platforms.md#deno).
+ * Deno's `fetch` decodes compressed bodies, so the proxy gzips them again for clients that
+ * accept gzip, others get plain bytes (docs/network.md#deno).
  *
  * @example
  * // main.ts, for Deno Deploy or `deno serve --allow-net --allow-env main.ts`
@@ -17,6 +18,7 @@ import type { ServerConfigOptions } from '../src/config/server.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
 import { processFiguresOf, type ProcessUsage } from '../src/metrics/proxy-metrics.ts'
 import type { Readiness, ReadinessState } from '../src/readiness.ts'
+import { gzipAgainTransport } from '../src/recompress.ts'
 import { withoutConnectionHeader } from '../src/response-headers.ts'
 import { bodyErrorAsLogLine, fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/index.ts'
 export type { ClerkProxyOptions, FetchHandler, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
@@ -54,10 +56,13 @@ export function denoEnv(name: string): string | undefined {
   return Deno.env.get(name)
 }
 
+// Deno's fetch always decodes: bodies are gzipped again (CompressionStream) for clients that accept gzip.
+const denoTransport = gzipAgainTransport((url, init) => fetch(url, init))
+
 const deno: FetchServerPlatform<DenoHttpServer, DenoServeInfo> = {
   runtime: 'deno',
   env: denoEnv,
-  adapter: { peerAddress: denoPeerAddress },
+  adapter: { peerAddress: denoPeerAddress, transport: denoTransport },
   bodyError: (_logger, format) => bodyErrorAsLogLine(format),
   respond: async (app, request, info) => withoutConnectionHeader(await app.fetch(request, { info })),
   listen(fetch, { port, hostname }) {

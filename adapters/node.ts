@@ -9,7 +9,16 @@
  * @module
  */
 export { serve, type RunningServer, type ServeOptions } from '../src/node/server.ts'
-export { nodeForwarder, nodePeerAddress, readNodeHeader, type UpstreamConnectionEvents } from '../src/node/forward.ts'
+export {
+  nodeForwarder,
+  nodePeerAddress,
+  readNodeHeader,
+  type NodeForwarder,
+  type NodeForwarderHooks,
+  type UpstreamConnectionEvents,
+} from '../src/node/forward.ts'
+export type { UpstreamNotices } from '../src/node/upstream-pool.ts'
+export type { UpstreamConfig, UpstreamOptions } from '../src/config/upstream.ts'
 export { createLogger, type AccessLogEntry, type LogFormat, type Logger } from '../src/log.ts'
 export type { ServerConfigOptions } from '../src/config/server.ts'
 export type { StandaloneServeOptions } from '../src/standalone/serve.ts'

@@ -17,3 +17,4 @@ export {
   type ServerConfigOptions,
 } from './config/server.ts'
 export { DEFAULT_METRICS_HOST, resolveOperationsConfig, type OperationsConfig, type OperationsOptions } from './config/operations.ts'
+export { DEFAULT_UPSTREAM, readUpstreamSettings, resolveUpstreamConfig, type UpstreamConfig, type UpstreamOptions } from './config/upstream.ts'

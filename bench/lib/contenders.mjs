@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { startNginxProxy } from './nginx.mjs'
-import { CPU_SETS, startProcess, waitForHttp } from './processes.mjs'
+import { CPU_SETS, startServer, waitForHttp } from './processes.mjs'
 
 /**
  * @typedef {object} StartContext
@@ -40,24 +40,22 @@ function proxyEnv(ctx) {
   }
 }
 
-async function startAndWait(ctx, command, args, extraEnv = {}) {
-  const proc = startProcess(command, args, { cwd: ctx.root, env: { ...proxyEnv(ctx), ...extraEnv }, role: 'proxy' })
-  try {
+function startAndWait(ctx, command, args, extraEnv = {}) {
+  return startServer(command, args, {
+    cwd: ctx.root,
+    env: { ...proxyEnv(ctx), ...extraEnv },
+    role: 'proxy',
     // Any answer means it listens; a proxied path would also prove the upstream is reachable.
-    await waitForHttp(`http://127.0.0.1:${ctx.port}/__clerk/v1/environment`, { alive: () => !proc.exited(), describe: proc.output })
-  } catch (error) {
-    await proc.stop()
-    throw error
-  }
-  return proc
+    ready: (proc) => waitForHttp(`http://127.0.0.1:${ctx.port}/__clerk/v1/environment`, { alive: () => !proc.exited(), describe: proc.output }),
+  })
 }
 
-const bin = (root, name) => join(root, 'node_modules/.bin', name)
+export const bin = (root, name) => join(root, 'node_modules/.bin', name)
 const needs = (root, file, what) => (existsSync(resolve(root, file)) ? undefined : `${what} not present (${file})`)
 
 /** Our Bun entry: `adapters/bun.ts`, or a file named by BENCH_OURS_BUN_ENTRY (harness testing). */
-const oursBunEntry = () => process.env.BENCH_OURS_BUN_ENTRY ?? 'adapters/bun.ts'
-const oursDenoEntry = () => process.env.BENCH_OURS_DENO_ENTRY ?? 'adapters/deno.ts'
+export const oursBunEntry = () => process.env.BENCH_OURS_BUN_ENTRY ?? 'adapters/bun.ts'
+export const oursDenoEntry = () => process.env.BENCH_OURS_DENO_ENTRY ?? 'adapters/deno.ts'
 
 /** @type {Contender[]} */
 export const CONTENDERS = [

@@ -6,7 +6,7 @@ import { nginxBinary } from './tools.mjs'
 import { startProcess, waitForHttp } from './processes.mjs'
 
 /** A prefix directory whose every temp path and pid file nginx writes lives under `dir`. */
-function commonConfig(dir) {
+export function commonConfig(dir) {
   for (const sub of ['logs', 'tmp/client', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) mkdirSync(join(dir, sub), { recursive: true })
   return `
 daemon off;
@@ -19,7 +19,7 @@ events { worker_connections 8192; multi_accept on; }
 `
 }
 
-function commonHttp(dir) {
+export function commonHttp(dir) {
   return `
   access_log off;
   client_body_temp_path ${dir}/tmp/client;
@@ -35,7 +35,7 @@ function commonHttp(dir) {
 `
 }
 
-async function startNginx(dir, config, port, role) {
+export async function startNginx(dir, config, port, role) {
   const file = join(dir, 'nginx.conf')
   writeFileSync(file, config)
   const proc = startProcess(nginxBinary(), ['-p', dir, '-c', file, '-e', join(dir, 'logs/error.log')], { role })

@@ -85,6 +85,23 @@ export function startProcess(command, args, options = {}) {
 }
 
 /**
+ * Starts a server process and resolves once `ready(proc)` does; stops it when `ready` fails.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string | undefined>, cwd?: string, role?: 'proxy' | 'load', ready: (proc: ReturnType<typeof startProcess>) => Promise<void> }} options
+ */
+export async function startServer(command, args, { ready, ...options }) {
+  const proc = startProcess(command, args, options)
+  try {
+    await ready(proc)
+  } catch (error) {
+    await proc.stop()
+    throw error
+  }
+  return proc
+}
+
+/**
  * Resolves once `GET url` answers (any status), rejects after `timeoutMs`.
  * @param {string} url
  * @param {{ timeoutMs?: number, alive?: () => boolean, describe?: () => string }} [options]

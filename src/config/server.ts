@@ -3,18 +3,19 @@
  * listen, the log, its timeouts, the shutdown bound and the operating settings (metrics
  * listener, workers: operations.ts). Resolved once, together with the proxy
  * settings, into one {@link ServerConfig}; the servers read that object, never the
- * environment. New server-wide settings (the upstream connection pool's, for one) belong in
- * {@link SERVER_SETTINGS} and the schema below.
+ * environment. New server-wide settings belong in {@link SERVER_SETTINGS} and the schema
+ * below, or, as a group, in a file of their own read here (operations.ts, upstream.ts).
  */
 import * as z from 'zod/mini'
 import { ConfigurationError } from '../errors.ts'
 import type { LogFormat, Logger } from '../log.ts'
 import { readProxySettings, type ProxyConfig, type ProxyConfigOptions } from './proxy.ts'
 import { readOperationsSettings, type OperationsConfig } from './operations.ts'
+import { readUpstreamSettings, type UpstreamConfig, type UpstreamOptions } from './upstream.ts'
 import { fail, portNumber, readSettings, trimmedString } from './settings.ts'
 
 /** The server settings a program can pass; each mirrors an environment variable and wins over it. */
-export interface ServerConfigOptions extends ProxyConfigOptions {
+export interface ServerConfigOptions extends ProxyConfigOptions, UpstreamOptions {
   /** Port to listen on (`PORT`, default 3000; 0 picks a free one). */
   port?: number
   /** Address to bind (`HOST`, default `0.0.0.0`). */
@@ -55,6 +56,8 @@ export interface ServerConfig {
   readonly metrics: OperationsConfig['metrics']
   /** How many Node worker processes serve requests (1: no cluster). */
   readonly workers: number
+  /** How the connections to the Frontend API are kept (docs/network.md). */
+  readonly upstream: UpstreamConfig
 }
 
 /** Default port of the standalone servers (`PORT`). */
@@ -124,7 +127,8 @@ export function resolveServerConfig(options: ServerConfigOptions = {}, cpuCount 
   const given = { ...options, log: typeof options.log === 'string' ? options.log : undefined }
   const value = readSettings(SERVER_SETTINGS, schema, given, options.env, problems)
   const operations = readOperationsSettings(options, cpuCount, problems)
-  if (!proxy || !value || !operations) throw new ConfigurationError(problems)
+  const upstream = readUpstreamSettings(options, problems)
+  if (!proxy || !value || !operations || !upstream) throw new ConfigurationError(problems)
   return Object.freeze({
     proxy,
     port: value.port ?? DEFAULT_PORT,
@@ -134,5 +138,6 @@ export function resolveServerConfig(options: ServerConfigOptions = {}, cpuCount 
     headersTimeoutMs: value.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: value.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...operations,
+    upstream,
   })
 }

@@ -1,9 +1,10 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
+import { errors as undiciErrors, type Dispatcher } from 'undici'
 import type { Forwarder } from '../app.ts'
 import type { ProxyConfig } from '../config/proxy.ts'
+import { DEFAULT_UPSTREAM, type UpstreamConfig } from '../config/upstream.ts'
 import { bodyAlreadyReadResponse } from '../errors.ts'
 import { connectionTokens, upstreamRequestHeaderList } from '../headers.ts'
 import { BodyTooLargeError, payloadTooLargeResponse } from '../request-limits.ts'
@@ -11,14 +12,9 @@ import { responseHeaderValue, type ResponseShaping } from '../response-headers.t
 import type { UpstreamConnectivity } from '../readiness.ts'
 import { REQUEST_ID_HEADER } from '../request-id.ts'
 import { upstreamFailureResponse } from '../upstream-error.ts'
+import { UpstreamPool, type UpstreamConnectionEvents, type UpstreamNotices } from './upstream-pool.ts'
 
-/** Told when the upstream pool opens or closes a connection to Clerk (for metrics). */
-export interface UpstreamConnectionEvents {
-  /** A connection opened, speaking this HTTP version. */
-  opened(httpVersion: string): void
-  /** A connection closed. */
-  closed(httpVersion: string): void
-}
+export type { UpstreamConnectionEvents } from './upstream-pool.ts'
 
 /** What the Node forwarder recorded about one response, for the access log. */
 export interface UpstreamTiming {
@@ -54,24 +50,22 @@ const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-s
  * builds an `AbortController` and a `DOMException` per call) or an `AbortSignal` per request.
  * bench/RESULTS.md measures the transports side by side.
  *
- * `connections` hears of every connection the pool opens or closes; `isConnected()` says
- * whether one is open (readiness).
+ * Connections come from an {@link UpstreamPool} per Frontend API origin (pre-connected,
+ * HTTP/2 where offered, reopened ahead of need; `config.upstream`). A GET or HEAD that meets a
+ * connection the upstream has just closed is sent once more on a fresh one. `hooks.connections`
+ * hears of every connection the pool puts to use or closes; `isConnected()` says whether one is
+ * open (readiness); `hooks.notices` tells when the Frontend API cannot be reached.
  *
  * @example
- * const app = clerkProxy({ forward: nodeForwarder(), peerAddress: (c) => c.env.incoming.socket.remoteAddress })
+ * const forward = nodeForwarder()
+ * forward.warm(resolveConfig({ env: process.env })) // connect before the first request
+ * const app = clerkProxy({ forward, peerAddress: (c) => c.env.incoming.socket.remoteAddress })
  */
-export function nodeForwarder(connections?: UpstreamConnectionEvents): Forwarder & UpstreamConnectivity & { close(): Promise<void> } {
-  const pools = new Map<string, Pool>()
-  const poolFor = (origin: string): Pool => {
-    let pool = pools.get(origin)
-    if (!pool) {
-      pools.set(origin, (pool = new Pool(origin, { keepAliveTimeout: 30_000, pipelining: 1 })))
-      // The pool speaks HTTP/1.1 only (no `allowH2`).
-      if (connections) {
-        pool.on('connect', () => connections.opened('1.1'))
-        pool.on('disconnect', () => connections.closed('1.1'))
-      }
-    }
+export function nodeForwarder(hooks: NodeForwarderHooks = {}): NodeForwarder {
+  const pools = new Map<string, UpstreamPool>()
+  const poolFor = (config: ProxyConfig): UpstreamPool => {
+    let pool = pools.get(config.fapiOrigin)
+    if (!pool) pools.set(config.fapiOrigin, (pool = new UpstreamPool(config.fapiOrigin, hooks.upstream ?? DEFAULT_UPSTREAM, hooks.notices, hooks.connections)))
     return pool
   }
 
@@ -87,26 +81,60 @@ export function nodeForwarder(connections?: UpstreamConnectionEvents): Forwarder
     })
     return new Promise<Response>((resolve) => {
       const relay = new ResponseRelay(outgoing as TimedResponse, { config, proxyUrl: route.proxyUrl, bodyDecoded: false }, resolve)
-      poolFor(config.fapiOrigin).dispatch(
-        {
-          path: route.url.slice(config.fapiOrigin.length),
-          method: incoming.method ?? 'GET',
-          headers,
-          body: hasBody ? limitedBody(incoming, config.maxBodyBytes, (error) => relay.abort(error)) : null,
-          headersTimeout: config.timeoutMs,
-          bodyTimeout: config.timeoutMs,
-        },
-        relay,
-      )
+      const method = incoming.method ?? 'GET'
+      const request: Dispatcher.DispatchOptions = {
+        path: route.url.slice(config.fapiOrigin.length),
+        method,
+        headers,
+        body: hasBody ? limitedBody(incoming, config.maxBodyBytes, (error) => relay.abort(error)) : null,
+        headersTimeout: config.timeoutMs,
+        bodyTimeout: config.timeoutMs,
+      }
+      const pool = poolFor(config)
+      // Only a request without a body can be sent again: nothing of it is lost with the connection.
+      if (method === 'GET' || method === 'HEAD') relay.resend = () => pool.dispatch(request, relay)
+      pool.dispatch(request, relay)
     })
   }
   return Object.assign(forward, {
-    isConnected: (): boolean => [...pools.values()].some((pool) => pool.stats.connected > 0),
+    warm(config: ProxyConfig): void {
+      poolFor(config).warm()
+    },
+    isConnected: (): boolean => [...pools.values()].some((pool) => pool.isConnected()),
     async close(): Promise<void> {
       await Promise.all([...pools.values()].map((pool) => pool.close()))
       pools.clear()
     },
   })
+}
+
+/** How the Node forwarder keeps its upstream connections, and who hears about them. */
+export interface NodeForwarderHooks {
+  /** The pool's settings (`resolveUpstreamConfig`); the defaults when absent. */
+  readonly upstream?: UpstreamConfig
+  /** Told when the Frontend API cannot be reached, and when it can again (the server logs it). */
+  readonly notices?: UpstreamNotices
+  /** Told of every connection put to use or closed (metrics). */
+  readonly connections?: UpstreamConnectionEvents
+}
+
+/** The Node forwarder, plus pre-connecting, readiness and closing its upstream connections. */
+export interface NodeForwarder extends Forwarder, UpstreamConnectivity {
+  /** Opens the connection to `config`'s Frontend API now, before the first request (unless pre-connecting is off). */
+  warm(config: ProxyConfig): void
+  /** Closes every upstream connection. */
+  close(): Promise<void>
+}
+
+/**
+ * True for an error that means the connection was gone before the upstream answered: closed
+ * or reset by the upstream (idle close racing the request), an HTTP/2 GOAWAY or a stream the
+ * upstream refused. Timeouts are not among them: the upstream may be working on the request.
+ */
+function isLostConnection(error: Error): boolean {
+  if (error instanceof undiciErrors.SocketError || error instanceof undiciErrors.ClientClosedError) return true
+  const code = (error as { code?: unknown }).code
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_GOAWAY_SESSION'
 }
 
 /** True when the client's request carries a body to stream upstream. */
@@ -148,6 +176,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private abortReason: Error | undefined
   private headersSent = false
   private countBytes = false
+  /** Sends the request again; set for requests that are safe to repeat, cleared once used. */
+  resend: (() => void) | undefined
   // Hono answers HEAD by wrapping the route's Response in a new one, which @hono/node-server
   // then writes itself: for HEAD the relay hands over a Response instead of writing the head.
   private readonly headOnly: boolean
@@ -210,6 +240,11 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
+    if (!this.headersSent && this.resend && this.abortReason === undefined && isLostConnection(error)) {
+      const resend = this.resend
+      this.resend = undefined
+      return resend()
+    }
     if (this.headersSent) {
       // Headers are gone: the only honest signal left for a broken body is a closed connection.
       if (!this.outgoing.destroyed) this.outgoing.destroy()

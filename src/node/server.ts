@@ -65,7 +65,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     opened: (version: string) => metrics?.upstreamConnectionOpened(version),
     closed: (version: string) => metrics?.upstreamConnectionClosed(version),
   }
-  const proxy = nodeProxy({ ...options, env }, config.proxy, connections)
+  const proxy = nodeProxy({ ...options, env }, config.proxy, {
+    upstream: config.upstream,
+    connections,
+    notices: { unreachable: (message, fields) => logger.error(message, fields), reachable: (message) => logger.info(message) },
+  })
   const operations = standaloneOperations(config, { fetch: (url, init) => fetch(url, init), processFigures: nodeProcessFigures, connectivity: proxy })
   const readiness = operations.readiness
   metrics = operations.metrics

@@ -4,6 +4,8 @@
  * or streamed bodies, hang-ups, any status. Reused by every suite (unit, conformance, browser).
  */
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
@@ -81,6 +83,11 @@ export interface FapiStandIn {
 export function fingerprint(value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined
   return 'sha256:' + createHash('sha256').update(Array.isArray(value) ? value.join('\n') : value).digest('hex')
+}
+
+/** The clerk-js browser bundle (a dev dependency): a real asset, for compression ratios. */
+export function realAsset(): Buffer {
+  return readFileSync(fileURLToPath(new URL('../../node_modules/@clerk/clerk-js/dist/clerk.browser.js', import.meta.url)))
 }
 
 /** A deterministic, compressible JavaScript-like payload of about `size` bytes. */
@@ -271,6 +278,19 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
       const status = Number(q.get('code') ?? 200)
       res.writeHead(status, { 'content-type': 'application/json' })
       return void res.end(status === 204 || status === 304 ? undefined : JSON.stringify({ status }))
+    }
+    if (path === '/clerk-js-bundle.js') {
+      // A real asset (the clerk-js browser bundle), where compression levels differ as they do
+      // in production; gzip only, as Clerk sends to a client that asks for gzip alone.
+      const headers: Record<string, string | number> = { 'content-type': 'application/javascript', vary: 'Accept-Encoding' }
+      let body = realAsset()
+      if (/\bgzip\b/.test(accept)) {
+        body = gzipSync(body)
+        headers['content-encoding'] = 'gzip'
+      }
+      headers['content-length'] = body.length
+      res.writeHead(200, headers)
+      return void res.end(body)
     }
     if (path === '/asset.js' || path.startsWith('/npm/')) {
       const headers: Record<string, string | number> = { 'content-type': 'application/javascript', vary: 'Accept-Encoding' }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { resolveConfig, resolveServerConfig } from '../../src/config.ts'
+import { resolveConfig, resolveServerConfig, resolveUpstreamConfig } from '../../src/config.ts'
 import { ConfigurationError } from '../../src/errors.ts'
 import { fapiUrlFromPublishableKey, frontendApiHost } from '../../src/fapi-url.ts'
 import { parseHttpUrl } from '../../src/public-url.ts'
@@ -53,6 +53,33 @@ describe('resolveConfig', () => {
       maxBodyBytes: 10 * 1024 * 1024,
       nextMaxBodyBytes: Infinity,
     })
+  })
+  test('upstream pool defaults: pre-connect, HTTP/2, 8 warm HTTP/1.1 connections, 300 s keep-alive', () => {
+    expect(resolveServerConfig({ secretKey }).upstream).toEqual({ keepAliveMs: 300_000, connections: 8, http2: true, preconnect: true })
+  })
+  test('reads the upstream pool settings from CLERK_PROXY_UPSTREAM_* or options, options first', () => {
+    const env = {
+      CLERK_PROXY_UPSTREAM_KEEPALIVE: '90s',
+      CLERK_PROXY_UPSTREAM_CONNECTIONS: '4',
+      CLERK_PROXY_UPSTREAM_HTTP2: 'off',
+      CLERK_PROXY_UPSTREAM_PRECONNECT: 'false',
+    }
+    expect(resolveServerConfig({ secretKey, env }).upstream).toEqual({ keepAliveMs: 90_000, connections: 4, http2: false, preconnect: false })
+    expect(resolveServerConfig({ secretKey, env, upstreamConnections: 16, upstreamHttp2: true }).upstream).toMatchObject({ connections: 16, http2: true })
+    expect(resolveUpstreamConfig({ env: { CLERK_PROXY_UPSTREAM_PRECONNECT: 'off' } }).preconnect).toBe(false)
+  })
+  test('rejects bad upstream pool settings, naming the variable', () => {
+    const env = {
+      CLERK_PROXY_UPSTREAM_KEEPALIVE: 'forever',
+      CLERK_PROXY_UPSTREAM_CONNECTIONS: '0',
+      CLERK_PROXY_UPSTREAM_HTTP2: 'maybe',
+      CLERK_PROXY_UPSTREAM_PRECONNECT: '2',
+    }
+    const message = problemsOf(() => resolveServerConfig({ secretKey, env })).join('\n')
+    for (const name of Object.keys(env)) expect(message).toContain(name)
+    expect(message).toContain('from 1 to 256')
+    expect(message).toContain('on or off')
+    expect(message).not.toContain(secretKey)
   })
   test('takes the FAPI URL from the option, CLERK_FAPI_URL, CLERK_FAPI, then the publishable key', () => {
     expect(resolveConfig({ secretKey, fapiUrl: 'http://127.0.0.1:9/base/', env: { CLERK_FAPI_URL: 'https://other' } })).toMatchObject({
