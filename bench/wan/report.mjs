@@ -110,7 +110,7 @@ export function wanMarkdown(report, before) {
     '',
     `- cold: the first request, ${s.settleMs / 1000} s after the proxy started listening (readiness is a TCP connect; nothing reached the upstream before).`,
     `- warm: ${s.warmRequests} requests one after the other, one \`setImmediate\` between them.`,
-    `- after N s idle: one request, N s of silence, one measured request; all proxies wait their gaps at the same time (each from its own request).`,
+    `- after N s idle: one request, N s of silence, one measured request; all proxies wait their gaps at the same time, each from its own request, started max(400 ms, 6 RTT) apart so that no two reconnect at the same moment.`,
     `- *after the upstream's idle close: the stand-in's idle timeout shortened from 400 s to ${s.upstreamIdleMs / 1000} s for this scenario only, and a gap of ${s.upstreamIdleMs / 1000 + 5} s: the upstream closes the connection (GOAWAY / FIN) ${5} s before the request, as Cloudflare does after 400 s.`,
     '- burst of N: one warm-up request, then N at once; the slowest is what a page loading clerk-js waits for. The burst of 16 follows the burst of 4 after 1 s.',
     `- c=32: 32 closed loops for ${s.sustained.seconds} s after ${s.sustained.warmSeconds} s of the same load.`,

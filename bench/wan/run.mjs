@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { describeMachine } from '../lib/machine.mjs'
-import { CPU_SETS, freePort } from '../lib/processes.mjs'
+import { CPU_SETS, favour, freePort } from '../lib/processes.mjs'
 import { ensureTools } from '../lib/tools.mjs'
 import { makeCertificate } from './certificate.mjs'
 import { directClient, proxyClient } from './clients.mjs'
@@ -65,12 +65,16 @@ const settings = {
 }
 for (const rtt of settings.rtts) if (!(rtt >= 5)) throw new Error(`--rtt: ${rtt} is below 5 ms, where timer slack (≈1 ms) dominates`)
 const ids = flags.contenders ? new Set(list(flags.contenders)) : undefined
-const pin = (role) => (pid) => {
-  if (CPU_SETS) spawnSync('taskset', ['-apc', CPU_SETS[role], String(pid)], { stdio: 'ignore' })
+// BENCH_FAVOUR=0 leaves every process at its normal priority (see `favour`).
+const favoured = process.env.BENCH_FAVOUR !== '0'
+const prepare = (role) => (pid) => {
+  if (role && CPU_SETS) spawnSync('taskset', ['-apc', CPU_SETS[role], String(pid)], { stdio: 'ignore' })
+  if (favoured) favour(pid)
 }
 
 async function main() {
   ensureTools()
+  if (favoured) favour(process.pid)
   const machine = describeMachine(root)
   const startedAt = new Date()
   log(`machine: ${machine.nproc} × ${machine.cpu}; node ${machine.node}, bun ${machine.bun}, ${machine.deno}; nginx ${machine.nginx}; load ${machine.loadAverage}`)
@@ -87,7 +91,7 @@ async function main() {
   const slots = [...(withDirect ? [{ id: 'direct', label: 'direct client (no proxy, HTTP/2)', kind: 'direct', trust: 'ca option' }] : []), ...available]
   const certificate = makeCertificate(join(work, 'certificate'))
   // The relay alone is pinned (to the CPU away from the proxies): its timers are the link.
-  const standIn = await startStandInProcess({ cert: certificate.cert, key: certificate.key, ports: slots.length, body: expectedBody })
+  const standIn = await startStandInProcess({ cert: certificate.cert, key: certificate.key, ports: slots.length, body: expectedBody }, { pin: prepare(undefined) })
   const meter = connectionMeter(standIn)
   const byRtt = {}
   try {
@@ -132,7 +136,7 @@ async function main() {
 }
 
 async function runAtRtt(rtt, slots, { standIn, meter, certificate, work, expectedBody }) {
-  const relay = await startRelayProcess(standIn.ports, { rttMs: rtt, bytesPerSecond: settings.bytesPerSecond }, { pin: pin('load') })
+  const relay = await startRelayProcess(standIn.ports, { rttMs: rtt, bytesPerSecond: settings.bytesPerSecond }, { pin: prepare('load') })
   const running = []
   const out = {}
   try {
@@ -147,6 +151,7 @@ async function runAtRtt(rtt, slots, { standIn, meter, certificate, work, expecte
       mkdirSync(tmpDir, { recursive: true })
       try {
         const proc = await slot.start({ root, port, fapiPort: relay.ports[i], caFile: certificate.caFile, tmpDir })
+        if (favoured) favour(proc.pid)
         running.push({ ...target, client: proxyClient(port, expectedBody), stop: () => proc.stop() })
       } catch (error) {
         log(`! ${slot.label} did not start: ${String(error.message).split('\n')[0]}`)
@@ -159,17 +164,18 @@ async function runAtRtt(rtt, slots, { standIn, meter, certificate, work, expecte
       log(`  ${name}: ${Object.entries(out[name]).map(([id, r]) => `${id} ${summary(r, rtt)}`).join(' | ')}`)
     }
     const has = (name) => settings.scenarios.has(name)
+    const stagger = Math.max(400, 6 * rtt)
     await scenario('cold', has('cold'), () => cold(running, meter))
     await scenario('warm', has('warm'), () => warm(running, meter, settings.warmRequests))
     await scenario('burst4', has('burst'), () => burst(running, meter, 4))
     await sleep(has('burst') ? 1000 : 0)
     await scenario('burst16', has('burst'), () => burst(running, meter, 16))
     await scenario('c32', has('sustained'), () => sustained(running, meter, settings.sustained))
-    for (const gap of has('idle') ? settings.gapsSeconds : []) await scenario(`idle${gap}`, true, () => afterIdle(running, meter, gap * 1000))
+    for (const gap of has('idle') ? settings.gapsSeconds : []) await scenario(`idle${gap}`, true, () => afterIdle(running, meter, gap * 1000, stagger))
     if (has('upstream-close')) {
       await standIn.setIdle(settings.upstreamIdleMs)
       try {
-        await scenario('upstreamClose', true, () => afterIdle(running, meter, settings.upstreamIdleMs + 5_000))
+        await scenario('upstreamClose', true, () => afterIdle(running, meter, settings.upstreamIdleMs + 5_000, stagger))
       } finally {
         await standIn.setIdle(CLOUDFLARE_IDLE_MS)
       }
