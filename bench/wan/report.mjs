@@ -115,6 +115,8 @@ export function wanMarkdown(report, before) {
     '- burst of N: one warm-up request, then N at once; the slowest is what a page loading clerk-js waits for. The burst of 16 follows the burst of 4 after 1 s.',
     `- c=32: 32 closed loops for ${s.sustained.seconds} s after ${s.sustained.warmSeconds} s of the same load.`,
     '',
+    `Cold, idle, upstream-close and burst cells are ${s.rounds > 1 ? `the median of ${s.rounds} rounds (fresh processes each round; the connection counts are that round's)` : 'one measurement each'}. On a loaded machine one can come out a fraction of an RTT high with nothing opened; the table of connections opened says whether a round trip was really added (a new TLS 1.3 connection costs 2 extra RTT, TLS 1.2 3 extra, 2 when resumed). Every process of the run is favoured (nice −10) so it wakes on time; c=32 at 10 ms is bound by CPU on a shared 2-core machine rather than by round trips.`,
+    '',
     '## Results',
     '',
     ...Object.keys(report.byRtt).map((rtt) => rttSection(report, Number(rtt), cols)),

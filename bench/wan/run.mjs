@@ -6,6 +6,8 @@
 //                           nginx-guide, nginx-tuned (default all)
 //   --scenarios a,b         cold, warm, burst, sustained, idle, upstream-close (default all)
 //   --gaps 3,35,95          idle gaps in seconds
+//   --rounds N              run everything N times (fresh processes each round); each cell is
+//                           the round with the median figure (default 1)
 //   --rate BYTES_PER_S      cap the link's rate per direction and connection
 //   --record FILE           write the raw results to FILE only (e.g. a "before" run)
 //   --before FILE           a recorded run to show beside this one (default bench/wan-before.json)
@@ -42,6 +44,7 @@ const { values: flags } = parseArgs({
     contenders: { type: 'string' },
     scenarios: { type: 'string' },
     gaps: { type: 'string' },
+    rounds: { type: 'string' },
     rate: { type: 'string' },
     record: { type: 'string' },
     before: { type: 'string' },
@@ -56,6 +59,7 @@ const settings = {
   scenarios: new Set(list(flags.scenarios ?? 'cold,warm,burst,sustained,idle,upstream-close')),
   gapsSeconds: list(flags.gaps ?? (quick ? '3' : '3,35,95'), Number),
   bytesPerSecond: flags.rate ? Number(flags.rate) : undefined,
+  rounds: Number(flags.rounds ?? 1),
   warmRequests: quick ? 20 : 60,
   sustained: { concurrency: 32, seconds: quick ? 2 : 5, warmSeconds: 1 },
   // The stand-in's idle close, shortened so the run stays short; the gap outlasts it by 5 s,
@@ -97,7 +101,12 @@ async function main() {
   try {
     for (const rtt of settings.rtts) {
       log(`\n== RTT ${rtt} ms ==`)
-      byRtt[rtt] = await runAtRtt(rtt, slots, { standIn, meter, certificate, work, expectedBody })
+      const rounds = []
+      for (let round = 1; round <= settings.rounds; round++) {
+        if (settings.rounds > 1) log(`-- round ${round} of ${settings.rounds}`)
+        rounds.push(await runAtRtt(rtt, slots, { standIn, meter, certificate, work, expectedBody }))
+      }
+      byRtt[rtt] = medianRound(rounds)
     }
   } finally {
     await standIn.stop()
@@ -190,9 +199,34 @@ async function runAtRtt(rtt, slots, { standIn, meter, certificate, work, expecte
   }
 }
 
+/** The figure a scenario's result is judged by. */
+const headline = (result) => result.ms ?? result.slowest ?? result.median ?? result.p99
+
+/**
+ * One result per scenario and target out of several rounds: the round whose figure is the
+ * median (the lower one of an even count), kept whole so its connection counts still match.
+ */
+function medianRound(rounds) {
+  if (rounds.length === 1) return rounds[0]
+  const out = {}
+  for (const scenario of Object.keys(rounds[0])) {
+    out[scenario] = {}
+    for (const id of Object.keys(rounds[0][scenario])) {
+      const all = rounds.map((r) => r[scenario]?.[id]).filter((r) => r && !r.error)
+      if (!all.length) {
+        out[scenario][id] = rounds[0][scenario][id]
+        continue
+      }
+      const sorted = [...all].sort((a, b) => headline(a) - headline(b))
+      out[scenario][id] = { ...sorted[(sorted.length - 1) >> 1], rounds: all.map(headline) }
+    }
+  }
+  return out
+}
+
 function summary(result, rtt) {
   if (result.error) return `error (${result.error})`
-  const ms = result.ms ?? result.median ?? result.slowest ?? result.p99
+  const ms = headline(result)
   return `${(ms / rtt).toFixed(2)} RTT${result.opened ? ` +${result.opened.count}` : ''}`
 }
 
