@@ -126,6 +126,8 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
     // as nothing, so the proxy logs the (query-free) line itself.
     (message, fields) => void logger?.error(message, fields),
   )
+  // Bun's own pool opens the first connection to the Frontend API (TCP + TLS) now, not on the first request.
+  if (config.upstream.preconnect) (fetch as unknown as { preconnect?(url: string): void }).preconnect?.(config.fapiOrigin)
   const server = Bun.serve({
     port,
     hostname,

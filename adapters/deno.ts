@@ -4,10 +4,10 @@
  * `TRUST_PROXY`); the client IP is the socket peer (`info.remoteAddr`). The default export
  * `{ fetch }` is the Deno Deploy / `deno serve` entrypoint.
  *
- * Deno's `fetch` always decodes compressed bodies, so the proxy drops `Content-Encoding` and
- * `Content-Length` from such answers and the client gets the plain bytes: `Deno.serve` (2.9)
- * does not compress a streamed proxy response again (the conformance run checks this); on
- * Deno Deploy the platform's edge compresses for clients that accept it.
+ * Deno's `fetch` always decodes compressed bodies, so for a client that accepts gzip the proxy
+ * asks Clerk for gzip and compresses the decoded body again with `CompressionStream`: assets
+ * leave compressed, on `Deno.serve` and Deno Deploy alike. Other clients get the plain bytes,
+ * without `Content-Encoding` or `Content-Length`.
  *
  * @example
  * // main.ts, for Deno Deploy or `deno serve --allow-net --allow-env main.ts`
@@ -18,6 +18,7 @@
 import type { Context } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
 import { readDuration, readEnv, resolveConfig, type ProxyConfig } from '../src/config.ts'
+import type { FetchTransport } from '../src/forward-fetch.ts'
 import { onFirstUse } from '../src/platform.ts'
 import { createLogger, type LogFormat, type Logger } from '../src/node/log.ts'
 
@@ -54,6 +55,9 @@ declare const Deno: {
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
   exit(code: number): never
 }
+
+/** Deno's fetch, which always decodes: bodies are gzipped again for clients that accept gzip. */
+const denoTransport: FetchTransport = { fetch: (url, init) => fetch(url, init), decodesBody: true, recompress: true }
 
 /**
  * The socket address of the client, from the `info` Deno passes to the handler.
@@ -146,7 +150,12 @@ export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
     if (format !== 'off') createLogger(format === 'json' ? 'json' : 'pretty', (text) => (line = text)).error(message, fields)
     return line
   }
-  const app = standaloneApp({ ...options, env, peerAddress: options.peerAddress ?? denoPeerAddress }, config, logger, bodyError)
+  const app = standaloneApp(
+    { ...options, env, transport: options.transport ?? denoTransport, peerAddress: options.peerAddress ?? denoPeerAddress },
+    config,
+    logger,
+    bodyError,
+  )
   const server = Deno.serve({ port, hostname, onListen: () => {} }, async (request, info) => withoutConnectionHeader(await app.fetch(request, { info })))
   const stop = (): Promise<void> => server.shutdown()
   if (options.handleSignals ?? true) {
@@ -169,7 +178,7 @@ export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
   return { url: `http://${shownHost}:${server.addr.port}`, port: server.addr.port, config, logger, stop }
 }
 
-const proxyForDeno = onFirstUse(() => clerkProxy({ env: denoEnv, peerAddress: denoPeerAddress }))
+const proxyForDeno = onFirstUse(() => clerkProxy({ env: denoEnv, transport: denoTransport, peerAddress: denoPeerAddress }))
 
 /** A Deno fetch handler: `(request, info)`. */
 export type DenoFetchHandler = (request: Request, info: DenoServeInfo) => Promise<Response>

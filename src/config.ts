@@ -4,6 +4,7 @@ import * as z from 'zod/mini'
 import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-ip.ts'
 import { ConfigurationError } from './errors.ts'
 import { DEFAULT_FAPI_URL, fapiUrlFromPublishableKey } from './fapi-url.ts'
+import { parseHttpUrl } from './public-url.ts'
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from './request-limits.ts'
 
 /** Where configuration values come from: a plain object (`process.env`) or a lookup function. */
@@ -32,6 +33,21 @@ export interface ProxyConfigOptions {
   maxBodySize?: number | string
   /** Where to read the environment from; defaults to nothing (options only). */
   env?: EnvSource
+  // Upstream connection pool (Node server; see docs/network.md "Settings").
+  /**
+   * How long an idle upstream connection is kept, in ms or as `"300s"`
+   * (`CLERK_PROXY_UPSTREAM_KEEPALIVE`, default 300 s).
+   */
+  upstreamKeepAlive?: number | string
+  /**
+   * Warm HTTP/1.1 connections held ready when the Frontend API does not offer HTTP/2
+   * (`CLERK_PROXY_UPSTREAM_CONNECTIONS`, default 8).
+   */
+  upstreamConnections?: number | string
+  /** Offer HTTP/2 to the Frontend API and multiplex on one connection (`CLERK_PROXY_UPSTREAM_HTTP2`, default on). */
+  upstreamHttp2?: boolean | string
+  /** Connect to the Frontend API at start, before the first request (`CLERK_PROXY_UPSTREAM_PRECONNECT`, default on). */
+  upstreamPreconnect?: boolean | string
 }
 
 /** The configuration after validation: everything a request needs, computed once. */
@@ -52,24 +68,33 @@ export interface ProxyConfig {
   readonly timeoutMs: number
   /** Largest request body accepted, in bytes (`Infinity` when unlimited). */
   readonly maxBodyBytes: number
+  /** How the Node server keeps its connections to the Frontend API. */
+  readonly upstream: UpstreamSettings
 }
+
+// ---- Upstream connection pool settings (kept together: read by the Node server's pool) ----
+
+/** How the proxy keeps its connections to the Frontend API (Node server). */
+export interface UpstreamSettings {
+  /** Milliseconds an idle upstream connection is kept (`CLERK_PROXY_UPSTREAM_KEEPALIVE`). */
+  readonly keepAliveMs: number
+  /** Warm HTTP/1.1 connections held ready when HTTP/2 is not offered (`CLERK_PROXY_UPSTREAM_CONNECTIONS`). */
+  readonly connections: number
+  /** Whether HTTP/2 is offered by ALPN (`CLERK_PROXY_UPSTREAM_HTTP2`). */
+  readonly http2: boolean
+  /** Whether connections are opened at start and reopened ahead of need (`CLERK_PROXY_UPSTREAM_PRECONNECT`). */
+  readonly preconnect: boolean
+}
+
+/**
+ * Default upstream settings. Cloudflare, in front of the Frontend API, closes idle connections
+ * after 400 s without a `Keep-Alive` hint: 300 s keeps ours just inside that, so the proxy
+ * (not the upstream, mid-request) decides when one closes; the pool opens the next one then.
+ */
+export const DEFAULT_UPSTREAM: UpstreamSettings = Object.freeze({ keepAliveMs: 300_000, connections: 8, http2: true, preconnect: true })
 
 /** Default upstream timeout: 30 seconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000
-
-/** Each setting: its option name and the environment variables that can carry it, in order. */
-const SETTINGS = {
-  secretKey: ['CLERK_SECRET_KEY'],
-  publishableKey: ['CLERK_PUBLISHABLE_KEY'],
-  fapiUrl: ['CLERK_FAPI_URL', 'CLERK_FAPI'],
-  proxyUrl: ['CLERK_PROXY_URL'],
-  proxyPath: ['CLERK_PROXY_PATH'],
-  trustProxy: ['TRUST_PROXY'],
-  timeout: ['CLERK_PROXY_TIMEOUT'],
-  maxBodySize: ['CLERK_PROXY_MAX_BODY'],
-} as const satisfies Record<string, readonly string[]>
-
-type SettingName = keyof typeof SETTINGS
 
 /** Records a problem from inside a transform and returns zod's "no value" marker. */
 function fail(ctx: z.core.ParsePayload, input: unknown, message: string): never {
@@ -83,20 +108,8 @@ const httpUrl = (what: string) =>
   z.pipe(
     trimmedString(),
     z.transform((text: string, ctx) => {
-      let url: URL
-      try {
-        url = new URL(text)
-      } catch {
-        return fail(ctx, text, `must be an absolute URL like ${what}`)
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        return fail(ctx, text, `must use https:// (or http:// for local testing), got ${url.protocol}//`)
-      }
-      if (url.username || url.password) return fail(ctx, text, 'must not contain credentials')
-      if (url.search || url.hash || text.includes('?') || text.includes('#')) {
-        return fail(ctx, text, 'must not contain a query string or fragment')
-      }
-      return { origin: url.origin, path: url.pathname.replace(/\/+$/, '') }
+      const parsed = parseHttpUrl(text, what)
+      return parsed.ok ? { origin: parsed.origin, path: parsed.path } : fail(ctx, text, parsed.problem)
     }),
   )
 
@@ -130,6 +143,57 @@ const byteSize = z.pipe(
   }),
 )
 
+const UPSTREAM_SETTINGS = {
+  upstreamKeepAlive: ['CLERK_PROXY_UPSTREAM_KEEPALIVE'],
+  upstreamConnections: ['CLERK_PROXY_UPSTREAM_CONNECTIONS'],
+  upstreamHttp2: ['CLERK_PROXY_UPSTREAM_HTTP2'],
+  upstreamPreconnect: ['CLERK_PROXY_UPSTREAM_PRECONNECT'],
+} as const satisfies Record<string, readonly string[]>
+
+const onOff = z.pipe(
+  z.union([z.boolean(), trimmedString()]),
+  z.transform((value: boolean | string, ctx) => {
+    if (typeof value === 'boolean') return value
+    const text = value.toLowerCase()
+    if (['1', 'true', 'on', 'yes'].includes(text)) return true
+    if (['0', 'false', 'off', 'no'].includes(text)) return false
+    return fail(ctx, value, 'must be on or off (true/false, 1/0)')
+  }),
+)
+
+const connectionCount = z.pipe(
+  z.union([z.number(), trimmedString()]),
+  z.transform((value: number | string, ctx) => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < 1 || n > 256 || (typeof value === 'string' && !/^\d+$/.test(value))) {
+      return fail(ctx, value, 'must be a whole number of connections from 1 to 256')
+    }
+    return n
+  }),
+)
+
+const upstreamSchema = {
+  upstreamKeepAlive: z.optional(duration),
+  upstreamConnections: z.optional(connectionCount),
+  upstreamHttp2: z.optional(onOff),
+  upstreamPreconnect: z.optional(onOff),
+}
+
+/** Each setting: its option name and the environment variables that can carry it, in order. */
+const SETTINGS = {
+  secretKey: ['CLERK_SECRET_KEY'],
+  publishableKey: ['CLERK_PUBLISHABLE_KEY'],
+  fapiUrl: ['CLERK_FAPI_URL', 'CLERK_FAPI'],
+  proxyUrl: ['CLERK_PROXY_URL'],
+  proxyPath: ['CLERK_PROXY_PATH'],
+  trustProxy: ['TRUST_PROXY'],
+  timeout: ['CLERK_PROXY_TIMEOUT'],
+  maxBodySize: ['CLERK_PROXY_MAX_BODY'],
+  ...UPSTREAM_SETTINGS,
+} as const satisfies Record<string, readonly string[]>
+
+type SettingName = keyof typeof SETTINGS
+
 const schema = z.object({
   // The message never echoes the value: it is a secret.
   secretKey: z.string({ error: 'is required (your instance secret key, sk_live_…)' }).check(
@@ -159,6 +223,7 @@ const schema = z.object({
   ),
   timeout: z.optional(duration),
   maxBodySize: z.optional(byteSize),
+  ...upstreamSchema,
 })
 
 /**
@@ -221,6 +286,12 @@ export function resolveConfig(options: ProxyConfigOptions = {}): ProxyConfig {
     trustProxy: value.trustProxy ?? TRUST_NONE,
     timeoutMs: value.timeout ?? DEFAULT_TIMEOUT_MS,
     maxBodyBytes: value.maxBodySize ?? DEFAULT_MAX_BODY_BYTES,
+    upstream: Object.freeze({
+      keepAliveMs: value.upstreamKeepAlive ?? DEFAULT_UPSTREAM.keepAliveMs,
+      connections: value.upstreamConnections ?? DEFAULT_UPSTREAM.connections,
+      http2: value.upstreamHttp2 ?? DEFAULT_UPSTREAM.http2,
+      preconnect: value.upstreamPreconnect ?? DEFAULT_UPSTREAM.preconnect,
+    }),
   })
 }
 

@@ -46,6 +46,23 @@ export function proxyErrorResponse(
 }
 
 /**
+ * The answer when something in front of the proxy (a body parser, a middleware that read the
+ * request) already consumed the request body: forwarding would send Clerk an empty body, so a
+ * sign-in would fail with a confusing Clerk error instead of this one.
+ *
+ * @example
+ * if (request.bodyUsed) return bodyAlreadyReadResponse()
+ */
+export function bodyAlreadyReadResponse(): Response {
+  return proxyErrorResponse(
+    500,
+    'proxy_configuration_error',
+    'The Clerk proxy is misconfigured',
+    'The request body was read before the Clerk proxy saw it: mount the proxy middleware before body parsers such as express.json() and before any middleware that reads the body.',
+  )
+}
+
+/**
  * Thrown when the configuration is missing or malformed. Its message names the variable or
  * option at fault and never contains the secret key.
  *

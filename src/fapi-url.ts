@@ -3,7 +3,8 @@ export const DEFAULT_FAPI_URL = 'https://frontend-api.clerk.dev'
 
 /**
  * Picks the Frontend API base URL for a publishable key, as Clerk's own helper does:
- * staging hosts map to Clerk's staging FAPI, local Clerk hosts to the local one, everything
+ * staging hosts map to Clerk's staging FAPI, local Clerk hosts to the local one (except legacy
+ * `clerk.*.lclclerk.com` development hosts, served by production FAPI), everything
  * else to `https://frontend-api.clerk.dev` (which identifies the instance by its secret key).
  * Returns `undefined` when the key is not a well-formed publishable key.
  *
@@ -13,6 +14,8 @@ export const DEFAULT_FAPI_URL = 'https://frontend-api.clerk.dev'
 export function fapiUrlFromPublishableKey(publishableKey: string): string | undefined {
   const host = frontendApiHost(publishableKey)
   if (host === undefined) return undefined
+  // Legacy development instances (`clerk.<app>.lclclerk.com`) were served by production FAPI.
+  if (host.startsWith('clerk.') && host.endsWith('.lclclerk.com')) return DEFAULT_FAPI_URL
   if (host.endsWith('.accountsstage.dev')) return 'https://frontend-api.clerkstage.dev'
   if (host.endsWith('.lclclerk.com')) return 'https://frontend-api.lclclerk.com'
   return DEFAULT_FAPI_URL

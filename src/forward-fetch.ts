@@ -1,7 +1,9 @@
 import { withIdleTimeout } from './body-timeout.ts'
 import type { ProxyConfig } from './config.ts'
+import { bodyAlreadyReadResponse } from './errors.ts'
 import { upstreamRequestHeaderPairs } from './headers.ts'
 import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
+import { acceptsGzip, askForGzip, gzipAgain } from './recompress.ts'
 import { clientResponseHeaderPairs } from './response-headers.ts'
 import { upstreamFailureResponse, UpstreamTimeoutError } from './upstream-error.ts'
 
@@ -17,6 +19,11 @@ export interface FetchTransport {
    * true (the default) when it decodes them, as fetch on Node, Deno and workerd does.
    */
   readonly decodesBody: boolean
+  /**
+   * True to compress a decoded body again with gzip (`CompressionStream`) for a client that
+   * accepts gzip (Deno, whose fetch always decodes); the upstream is then asked for gzip only.
+   */
+  readonly recompress?: boolean
 }
 
 /** Everything the proxy decided about one request before it goes upstream. */
@@ -49,6 +56,9 @@ export async function forwardWithFetch(
   config: ProxyConfig,
   transport: FetchTransport,
 ): Promise<Response> {
+  const method = request.method
+  const hasBody = method !== 'GET' && method !== 'HEAD' && request.body !== null
+  if (hasBody && request.bodyUsed) return bodyAlreadyReadResponse()
   const controller = new AbortController()
   const clientSignal = request.signal
   const onClientAbort = (): void => controller.abort(clientSignal.reason)
@@ -56,18 +66,18 @@ export async function forwardWithFetch(
   else clientSignal.addEventListener('abort', onClientAbort, { once: true })
   const timer = setTimeout(() => controller.abort(new UpstreamTimeoutError(config.timeoutMs)), config.timeoutMs)
 
-  const method = request.method
-  const hasBody = method !== 'GET' && method !== 'HEAD' && request.body !== null
   let body: ReadableStream<Uint8Array> | null = hasBody ? request.body : null
   // A declared Content-Length was checked up front; a body without one is counted as it streams.
   if (body && !request.headers.has('content-length')) body = limitBodyStream(body, config.maxBodyBytes, (e) => controller.abort(e))
+  const headerPairs = upstreamRequestHeaderPairs(request.headers, {
+    proxyUrl: route.proxyUrl,
+    secretKey: config.secretKey,
+    clientIp: route.clientIp,
+  })
+  const gzipForClient = transport.recompress === true && method !== 'HEAD' && acceptsGzip(request.headers.get('accept-encoding'))
   const init: RequestInit & { duplex?: 'half' } = {
     method,
-    headers: upstreamRequestHeaderPairs(request.headers, {
-      proxyUrl: route.proxyUrl,
-      secretKey: config.secretKey,
-      clientIp: route.clientIp,
-    }),
+    headers: gzipForClient ? askForGzip(headerPairs) : headerPairs,
     body,
     redirect: 'manual',
     signal: controller.signal,
@@ -113,6 +123,10 @@ export async function forwardWithFetch(
   clearTimeout(timer)
   // The head arrived in time; a body that then stalls for as long ends with a closed connection.
   const watched = withIdleTimeout(upstream.body, config.timeoutMs, () => controller.abort(new UpstreamTimeoutError(config.timeoutMs)))
+  if (gzipForClient && transport.decodesBody && upstream.headers.has('content-encoding')) {
+    const again = gzipAgain(watched, headers)
+    return new Response(again.body, { ...answer, headers: again.headers })
+  }
   return new Response(watched, answer)
 }
 

@@ -1,6 +1,38 @@
 import { isTrustedPeer } from './client-ip.ts'
 import type { ProxyConfig } from './config.ts'
 
+/** A public proxy URL (or FAPI URL) split into its normalized parts, or why it is refused. */
+export type ParsedHttpUrl =
+  | { readonly ok: true; readonly origin: string; readonly path: string; readonly href: string }
+  | { readonly ok: false; readonly problem: string }
+
+/**
+ * The one spelling of a configured URL used everywhere (proxy, `doctor`, `enable`): the origin
+ * as WHATWG serializes it (lower-case host, no default port) + the path without a trailing
+ * slash. Refused: not a URL, a scheme other than http(s), credentials, a query or a fragment.
+ * Backend SDKs compare a session token's `iss` with their proxy URL byte for byte, so every
+ * place must agree on one spelling. `problem` never repeats the input (it may be pasted wrong,
+ * secret included).
+ *
+ * @example
+ * parseHttpUrl('https://App.example.com:443/__clerk/') // { ok: true, href: 'https://app.example.com/__clerk', … }
+ */
+export function parseHttpUrl(text: string, example = 'https://app.example.com/__clerk'): ParsedHttpUrl {
+  let url: URL
+  try {
+    url = new URL(text.trim())
+  } catch {
+    return { ok: false, problem: `must be an absolute URL like ${example}` }
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return { ok: false, problem: `must use https:// (or http:// for local testing), got ${url.protocol}//` }
+  }
+  if (url.username || url.password) return { ok: false, problem: 'must not contain credentials' }
+  if (url.search || url.hash || text.includes('?') || text.includes('#')) return { ok: false, problem: 'must not contain a query string or fragment' }
+  const path = url.pathname.replace(/\/+$/, '')
+  return { ok: true, origin: url.origin, path, href: url.origin + path }
+}
+
 /** Reads one request header (joined if repeated), or `undefined` when absent. */
 export type HeaderReader = (name: string) => string | undefined
 

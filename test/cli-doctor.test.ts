@@ -15,7 +15,9 @@ const SECRET = 'sk_live_doctorTestSecret0123456789abcdef'
 let fapi: FapiStandIn
 let proxy: RunningServer
 
-/** Like real FAPI: /v1/client sets several cookies; proxy-health is unhealthy without the secret. */
+const DOMAIN_ID = 'dmn_doctorTest'
+
+/** Like real FAPI: /v1/client sets several cookies. */
 function realisticFapi(req: IncomingMessage, res: ServerResponse): boolean {
   const path = new URL(req.url ?? '/', 'http://x').pathname
   if (path === '/v1/client') {
@@ -27,17 +29,15 @@ function realisticFapi(req: IncomingMessage, res: ServerResponse): boolean {
     res.end(JSON.stringify({ response: null, client: null }))
     return true
   }
-  if (path === '/v1/proxy-health' && req.headers['clerk-secret-key'] !== SECRET) {
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ status: 'unhealthy', message: 'missing or invalid Clerk-Secret-Key', x_forwarded_for: req.headers['x-forwarded-for'] ?? null }))
-    return true
-  }
   return false
 }
 
 beforeAll(async () => {
   fapi = await startFapiStandIn()
   fapi.routes.push(realisticFapi)
+  // The instance: one domain, one secret key; proxy-health follows FAPI's spec.
+  fapi.proxyHealth.domainIds.push(DOMAIN_ID)
+  fapi.proxyHealth.secretKey = SECRET
   proxy = await serve({ port: 0, host: '127.0.0.1', secretKey: SECRET, fapiUrl: fapi.url, log: 'off', handleSignals: false })
 })
 afterAll(async () => {
@@ -61,12 +61,14 @@ function bufferIo(env: Record<string, string | undefined> = {}): CommandIo & { o
 
 describe('doctor against clerk-proxy on Node', () => {
   it('passes every check and reports the script size on the wire', async () => {
-    const report = await runDoctor({ url: `${proxy.url}/__clerk`, secretKey: SECRET })
+    const report = await runDoctor({ url: `${proxy.url}/__clerk`, secretKey: SECRET, domainId: DOMAIN_ID })
     expect(statusOf(report)).toEqual({
       https: 'pass',
       prefix: 'pass',
+      'domain-id': 'pass',
       'outside-prefix': 'pass',
       'proxy-health': 'pass',
+      'proxy-url': 'skip',
       'client-ip': 'pass',
       'forged-forwarded-for': 'pass',
       environment: 'pass',
@@ -84,27 +86,28 @@ describe('doctor against clerk-proxy on Node', () => {
   })
 
   it('compares with --expect-ip and fails when Clerk sees another address', async () => {
-    const wrong = await runDoctor({ url: `${proxy.url}/__clerk`, expectIp: '198.51.100.4' })
+    const wrong = await runDoctor({ url: `${proxy.url}/__clerk`, domainId: DOMAIN_ID, expectIp: '198.51.100.4' })
     expect(statusOf(wrong)['client-ip']).toBe('fail')
     expect(wrong.checks.find((c) => c.id === 'client-ip')!.detail).toBe('FAPI saw 127.0.0.1, but you are 198.51.100.4')
     expect(wrong.ok).toBe(false)
-    const right = await runDoctor({ url: `${proxy.url}/__clerk`, expectIp: '127.0.0.1' })
+    const right = await runDoctor({ url: `${proxy.url}/__clerk`, domainId: DOMAIN_ID, expectIp: '127.0.0.1' })
     expect(statusOf(right)['client-ip']).toBe('pass')
   })
 
   it('prints a checklist with progress on stderr, or JSON alone with --json', async () => {
-    const io = bufferIo({ CLERK_SECRET_KEY: SECRET })
-    expect(await doctorCommand([`${proxy.url}/__clerk`], io)).toBe(0)
+    const io = bufferIo({ CLERK_SECRET_KEY: SECRET, CLERK_DOMAIN_ID: DOMAIN_ID, CLERK_PROXY_URL: `${proxy.url}/__clerk` })
+    expect(await doctorCommand([], io)).toBe(0)
     expect(io.out()).toContain('PASS  Clerk reports the proxy healthy (/v1/proxy-health)')
-    expect(io.out()).toContain('10 checks: 10 passed, 0 warnings, 0 failed, 0 skipped.')
-    expect(io.err()).toContain('… health check: GET http://127.0.0.1:')
+    expect(io.out()).toContain('12 checks: 12 passed, 0 warnings, 0 failed, 0 skipped.')
+    expect(io.out()).toContain('The proxy is ready.')
+    expect(io.err()).toContain(`… health check: GET ${proxy.url}/__clerk/v1/proxy-health?domain_id=${DOMAIN_ID}`)
 
     const json = bufferIo()
-    expect(await doctorCommand([`${proxy.url}/__clerk`, '--json'], json)).toBe(0)
+    expect(await doctorCommand([`${proxy.url}/__clerk`, '--json', '--domain-id', DOMAIN_ID], json)).toBe(0)
     expect(json.err()).toBe('')
     const parsed = JSON.parse(json.out()) as DoctorReport
     expect(parsed.ok).toBe(true)
-    expect(parsed.checks).toHaveLength(10)
+    expect(parsed.checks).toHaveLength(12)
   })
 
   it('fails the prefix check when the URL is not where the proxy is mounted', async () => {
@@ -119,7 +122,7 @@ describe('doctor against clerk-proxy on Node', () => {
     await closed.close()
     const io = bufferIo()
     expect(await doctorCommand([url], io)).toBe(1)
-    expect(io.out()).toMatch(/FAIL {2}The prefix answers\n.*\/__clerk\/v1\/proxy-health: no answer \(.*ECONNREFUSED/)
+    expect(io.out()).toMatch(/FAIL {2}The prefix answers\n.*\/__clerk\/v1\/environment: no answer \(.*ECONNREFUSED/)
     expect(io.out()).toContain('SKIP  Clerk reports the proxy healthy (/v1/proxy-health)\n        the proxy did not answer')
   })
 
@@ -143,15 +146,16 @@ describe('doctor against broken proxies', () => {
     ['decodes-keeps-encoding', 'clerk-js', /Content-Encoding: br, but the body is not valid br/],
     ['strips-encoding', 'clerk-js', /arrived compressed but without Content-Encoding/],
     ['double-encodes', 'clerk-js', /still binary: it was compressed twice/],
-    ['leaks-secret', 'secret-key', /header x-debug-upstream-key on \/__clerk\/v1\/proxy-health/],
-    ['no-prefix-boundary', 'outside-prefix', /^\/v1\/proxy-health reached Clerk's Frontend API$/],
-    ['no-secret-header', 'proxy-health', /status: unhealthy \(missing or invalid Clerk-Secret-Key\)/],
+    ['leaks-secret', 'secret-key', /header x-debug-upstream-key on \/__clerk\/v1\/environment/],
+    ['no-prefix-boundary', 'outside-prefix', /^\/v1\/environment reached Clerk's Frontend API$/],
+    ['no-secret-header', 'proxy-health', /^200 unhealthy for domain dmn_doctorTest: missing or invalid Clerk-Secret-Key$/],
+    ['localhost-proxy-url', 'proxy-url', /^the proxy sends Clerk-Proxy-Url: http:\/\/localhost:\d+\/__clerk, but browsers reach it at http:\/\/127\.0\.0\.1:\d+\/__clerk$/],
   ]
   for (const [breakage, failing, detail] of cases) {
     it(`catches a proxy that ${breakage.replaceAll('-', ' ')}`, async () => {
       const bad = await startBrokenProxy({ fapiUrl: fapi.url, secretKey: SECRET, breakage })
       try {
-        const report = await runDoctor({ url: bad.url, secretKey: SECRET })
+        const report = await runDoctor({ url: bad.url, secretKey: SECRET, domainId: DOMAIN_ID })
         const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id)
         // Only the check aimed at this mistake fails (a proxy-health failure also hides the script check's cause).
         expect(failed).toEqual([failing])
@@ -169,7 +173,7 @@ describe('doctor against broken proxies', () => {
   it('passes the harness proxy that breaks nothing (so the failures above are the breakages)', async () => {
     const good = await startBrokenProxy({ fapiUrl: fapi.url, secretKey: SECRET, breakage: 'none' })
     try {
-      const report = await runDoctor({ url: good.url, secretKey: SECRET })
+      const report = await runDoctor({ url: good.url, secretKey: SECRET, domainId: DOMAIN_ID, appProxyUrl: { value: good.url, source: '--app-proxy-url' } })
       expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([])
     } finally {
       await good.close()

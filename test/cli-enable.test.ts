@@ -70,7 +70,8 @@ describe('clerk-proxy enable', () => {
     expect(backend.requests[2]!.body).toEqual({ proxy_url: proxyUrl })
     expect(backend.requests.every((r) => r.authorization === `Bearer ${SECRET}`)).toBe(true)
     expect(backend.domains[0]!.proxy_url).toBe(proxyUrl)
-    expect(io.out()).toContain('Step 1/4: checking')
+    expect(io.out()).toContain('Step 2/4: checking')
+    expect(io.out()).toContain('status: healthy for domain dmn_1')
     expect(io.out()).toContain('PASS  Clerk reports the proxy healthy')
     expect(io.out()).toContain("Clerk's check passed (proxychk_standin)")
     expect(io.out()).toContain(`Done: example.com now uses ${proxyUrl}.`)
@@ -86,13 +87,13 @@ describe('clerk-proxy enable', () => {
     expect(io.out()).toContain(`dry run: would send PATCH /v1/domains/dmn_1 {"proxy_url":"${proxyUrl}"}. Nothing was changed.`)
   })
 
-  it('stops before the Backend API when doctor finds a failure', async () => {
+  it('stops before Clerk\'s check and any change when doctor finds a failure', async () => {
     await startApi([{ id: 'dmn_1', name: 'example.com' }])
     const bad = await startBrokenProxy({ fapiUrl: fapi.url, secretKey: SECRET, breakage: 'trusts-forwarded-for' })
     try {
       const io = testIo(env())
       expect(await enableCommand(['--proxy-url', bad.url], io)).toBe(1)
-      expect(calls()).toEqual([])
+      expect(calls()).toEqual(['GET /v1/domains'])
       expect(io.out()).toContain('FAIL  A forged X-Forwarded-For does not change what Clerk sees')
       expect(io.err()).toContain('doctor found failures; nothing was changed')
     } finally {

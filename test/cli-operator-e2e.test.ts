@@ -84,8 +84,9 @@ afterAll(async () => {
 
 describe('clerk-proxy doctor (process)', () => {
   it('passes against clerk-proxy serve, with progress on stderr, exit 0', async () => {
-    const r = await run(['doctor', proxyUrl], { CLERK_SECRET_KEY: SECRET })
-    expect(r.stdout).toContain('10 checks: 9 passed, 0 warnings, 0 failed, 1 skipped.')
+    const r = await run(['doctor', proxyUrl, '--domain-id', 'dmn_e2e', '--app-proxy-url', proxyUrl], { CLERK_SECRET_KEY: SECRET })
+    expect(r.stdout).toContain('12 checks: 11 passed, 0 warnings, 0 failed, 1 skipped.')
+    expect(r.stdout).toContain('PASS  Clerk reports the proxy healthy (/v1/proxy-health)\n        status: healthy for domain dmn_e2e')
     expect(r.stdout).toMatch(/PASS {2}clerk-js script decodes \(Accept-Encoding: gzip, br\)\n {8}200, br, /)
     expect(r.stderr).toContain('… clerk-js script: GET ')
     expect(r.code).toBe(0)
@@ -101,7 +102,7 @@ describe('clerk-proxy doctor (process)', () => {
   it('exits 1 with a fix against a proxy that believes X-Forwarded-For', async () => {
     const bad = await startBrokenProxy({ fapiUrl: fapi.url, secretKey: SECRET, breakage: 'trusts-forwarded-for' })
     try {
-      const r = await run(['doctor', bad.url])
+      const r = await run(['doctor', bad.url], { CLERK_DOMAIN_ID: 'dmn_e2e' })
       expect(r.code).toBe(1)
       expect(r.stdout).toContain('FAIL  A forged X-Forwarded-For does not change what Clerk sees')
       expect(r.stdout).toContain('fix: The proxy believes the client')

@@ -13,7 +13,7 @@ describeConformance({
   start: (env) =>
     spawnServer(deno, ['run', '--allow-net', '--allow-env', entry], { ...env, PORT: '0', HOST: '127.0.0.1', DENO_DIR: `${root}.deno`, NO_COLOR: '1' }),
   expectedClientIp: '127.0.0.1',
-  encoding: 'decoded',
+  encoding: 'recompressed',
   propagatesAbort: true,
 })
 
@@ -31,6 +31,6 @@ describeConformance({
       NO_COLOR: '1',
     }),
   expectedClientIp: '127.0.0.1',
-  encoding: 'decoded',
+  encoding: 'recompressed',
   propagatesAbort: true,
 })

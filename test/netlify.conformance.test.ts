@@ -139,4 +139,6 @@ describeConformance({
   // The emulator does not abort the function's request.signal when the client goes away
   // (plain Deno.serve does: see the Deno run), so the timeout bounds the upstream request.
   propagatesAbort: false,
+  // The function file's config.path routes /__clerk and /__clerk/* to it; Netlify's CDN answers the rest.
+  routedPrefix: '/__clerk',
 })

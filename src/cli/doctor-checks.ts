@@ -25,8 +25,10 @@ export interface CheckResult {
 export type CheckId =
   | 'https'
   | 'prefix'
+  | 'domain-id'
   | 'outside-prefix'
   | 'proxy-health'
+  | 'proxy-url'
   | 'client-ip'
   | 'forged-forwarded-for'
   | 'environment'
@@ -38,8 +40,10 @@ export type CheckId =
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'https': 'Served over HTTPS',
   'prefix': 'The prefix answers',
+  'domain-id': 'The Clerk domain to check is known (domain_id)',
   'outside-prefix': 'Paths outside the prefix stay out of Clerk',
   'proxy-health': 'Clerk reports the proxy healthy (/v1/proxy-health)',
+  'proxy-url': 'The app\'s proxy URL is the Clerk-Proxy-Url the proxy sends (token iss)',
   'client-ip': 'Clerk sees your IP address (X-Forwarded-For)',
   'forged-forwarded-for': 'A forged X-Forwarded-For does not change what Clerk sees',
   'environment': 'Environment answers JSON (/v1/environment)',
@@ -145,11 +149,11 @@ export function checkHttps(url: URL): CheckResult {
 }
 
 /**
- * The prefix answers: `<url>/v1/proxy-health` must come back as JSON, i.e. from the proxy or
+ * The prefix answers: `<url>/v1/environment` must come back as JSON, i.e. from the proxy or
  * Clerk, not as an HTML page from the app the proxy was meant to sit in.
  *
  * @example
- * checkPrefixAnswers(healthProbe).status // 'pass'
+ * checkPrefixAnswers(environmentProbe, '/__clerk').status // 'pass'
  */
 export function checkPrefixAnswers(health: ProbeResult, prefix: string): CheckResult {
   const title = CHECK_TITLES.prefix
@@ -179,8 +183,13 @@ function reachedProxyHealth(r: ProbeResult): boolean {
   return typeof body === 'object' && body !== null && ('x_forwarded_for' in body || body.status === 'healthy' || body.status === 'unhealthy')
 }
 
+/** True when a probe's answer came from FAPI: proxy-health's answer or the environment object. */
+function reachedClerk(r: ProbeResult): boolean {
+  return reachedProxyHealth(r) || (jsonBody(r) as { object?: unknown } | undefined)?.object === 'environment'
+}
+
 /**
- * Paths outside the prefix must not reach Clerk: `/v1/proxy-health` without the prefix, and
+ * Paths outside the prefix must not reach Clerk: `/v1/environment` without the prefix, and
  * `<prefix>-x/…` (a segment-boundary mistake), must not come back from FAPI.
  *
  * @example
@@ -189,7 +198,7 @@ function reachedProxyHealth(r: ProbeResult): boolean {
 export function checkOutsidePrefix(prefix: string, probes: readonly ProbeResult[]): CheckResult {
   const title = CHECK_TITLES['outside-prefix']
   if (prefix === '') return check('outside-prefix', title, 'skip', 'the proxy serves the whole host (no prefix), so every path is Clerk\'s')
-  const leaked = probes.filter(reachedProxyHealth)
+  const leaked = probes.filter(reachedClerk)
   if (leaked.length > 0) {
     return check(
       'outside-prefix',
@@ -202,27 +211,129 @@ export function checkOutsidePrefix(prefix: string, probes: readonly ProbeResult[
   return check('outside-prefix', title, 'pass', probes.map((r) => `${pathOf(r.url)} ${answered(r)}`).join(', '))
 }
 
+/** What `/v1/proxy-health` is judged against: the domain asked about and the proxy's URL. */
+export interface ProxyHealthContext {
+  /** The `domain_id` sent, or why there is none (the check is then skipped). */
+  readonly domainId: string | undefined
+  /** The public proxy URL doctor checks. */
+  readonly url: string
+}
+
 /**
- * FAPI's own health check through the proxy reports `healthy`.
+ * FAPI's own health check through the proxy (`GET /v1/proxy-health?domain_id=…`), read as FAPI's
+ * OpenAPI spec documents it: `200 {"status":"healthy"}`; `200` or `503`
+ * `{"status":"unhealthy","message"}`; `400` Clerk errors. Each answer gets its own fix.
  *
  * @example
- * checkProxyHealth(healthProbe).status // 'pass'
+ * checkProxyHealth(healthProbe, { domainId: 'dmn_1', url: 'https://app.example.com/__clerk' }).status // 'pass'
  */
-export function checkProxyHealth(health: ProbeResult): CheckResult {
-  const title = CHECK_TITLES['proxy-health']
-  if (health.status === 0) return check('proxy-health', title, 'skip', 'the proxy did not answer')
-  const body = jsonBody(health) as { status?: unknown; message?: unknown } | undefined
-  if (health.status === 200 && body?.status === 'healthy') return check('proxy-health', title, 'pass', 'status: healthy')
-  const why =
-    clerkErrorMessage(body) ??
-    (typeof body?.status === 'string' ? `status: ${body.status}${typeof body.message === 'string' ? ` (${body.message})` : ''}` : `answered ${health.status}`)
-  return check(
-    'proxy-health',
-    title,
-    'fail',
-    why,
-    'Set CLERK_SECRET_KEY to the production instance\'s secret key (sk_live_…) and CLERK_PROXY_URL to exactly this URL on the proxy, then redeploy. Proxying works for production instances only.',
-  )
+export function checkProxyHealth(health: ProbeResult | undefined, context: ProxyHealthContext): CheckResult {
+  const id = 'proxy-health'
+  const title = CHECK_TITLES[id]
+  if (context.domainId === undefined || health === undefined) return check(id, title, 'skip', NO_DOMAIN_ID)
+  if (health.status === 0) return check(id, title, 'fail', answered(health), 'Check that the proxy is running and reachable.')
+  const body = jsonBody(health) as { status?: unknown; message?: unknown; errors?: unknown } | undefined
+  const domain = `domain ${context.domainId}`
+  if (health.status === 200 && body?.status === 'healthy') return check(id, title, 'pass', `status: healthy for ${domain}`)
+  if (body?.status === 'unhealthy') {
+    const message = typeof body.message === 'string' && body.message !== '' ? body.message : 'no reason given'
+    const transient = health.status === 503 ? ' A 503 can also mean Clerk could not complete the check just now: if nothing above applies, run doctor again in a few minutes.' : ''
+    return check(id, title, 'fail', `${health.status} unhealthy for ${domain}: ${message}`, unhealthyFix(message, context.url) + transient)
+  }
+  const errors = clerkErrorMessage(body)
+  if (health.status === 400 && errors !== undefined) {
+    const codes = JSON.stringify(body?.errors ?? '')
+    if (/domain/i.test(codes)) {
+      return check(
+        id,
+        title,
+        'fail',
+        `Clerk refused ${domain}: ${errors}`,
+        'Clerk does not know this domain for the instance whose secret key the proxy sends. Check --domain-id against the instance\'s domains (run doctor with CLERK_SECRET_KEY set to look it up), and that the proxy\'s CLERK_SECRET_KEY belongs to that same instance.',
+      )
+    }
+    return check(id, title, 'fail', `Clerk refused the check (400): ${errors}`, 'Clerk named what it refused above; the proxy forwards the query and its three headers (Clerk-Proxy-Url, Clerk-Secret-Key, X-Forwarded-For) as they are.')
+  }
+  if (errors !== undefined && /proxy_/.test(JSON.stringify(body?.errors ?? ''))) {
+    return check(id, title, 'fail', `the proxy answered ${health.status}: ${errors}`, 'The proxy itself answered, not Clerk: fix what its message names (its configuration, or its route to Clerk\'s Frontend API).')
+  }
+  return check(id, title, 'fail', `${answered(health)}${errors ? `: ${errors}` : ''}, not one of the answers Clerk documents for /v1/proxy-health`, 'Something other than Clerk answered: check that the proxy forwards /v1/proxy-health to Clerk\'s Frontend API unchanged.')
+}
+
+/** Why the checks that read `/v1/proxy-health` were not made without a domain id. */
+export const NO_DOMAIN_ID = 'not checked: Clerk\'s /v1/proxy-health needs the domain id (see the domain_id line)'
+
+/** The fix for an unhealthy answer, from what Clerk's message names. */
+function unhealthyFix(message: string, url: string): string {
+  if (/secret/i.test(message)) {
+    return 'Clerk did not accept the Clerk-Secret-Key the proxy sends: set CLERK_SECRET_KEY on the proxy to the secret key (sk_live_…) of the production instance this domain belongs to, and redeploy. Proxying works for production instances only.'
+  }
+  if (/proxy.?url/i.test(message)) return `Clerk did not accept the Clerk-Proxy-Url the proxy sends: set CLERK_PROXY_URL on the proxy to exactly ${url} (the domain's proxy URL), and redeploy.`
+  if (/forwarded/i.test(message)) return 'Clerk did not accept the X-Forwarded-For the proxy sends: the proxy must set it to the client\'s address on every request (clerk-proxy does; see TRUST_PROXY).'
+  return 'Clerk\'s message says what it rejected among the headers the proxy sends (Clerk-Secret-Key, Clerk-Proxy-Url, X-Forwarded-For).'
+}
+
+/** What {@link checkProxyUrl} compares. */
+export interface ProxyUrlObservation {
+  /** The public proxy URL doctor checks (normalized). */
+  readonly url: string
+  /** The proxy URL the app's Clerk SDK is configured with, exactly as given, and where it came from. */
+  readonly app?: { readonly value: string; readonly source: string }
+  /** The Clerk-Proxy-Url the proxy sent, when Clerk's proxy-health answer reports it. */
+  readonly sent?: string
+  /** The domain's `proxy_url` at Clerk, when doctor read the domain from the Backend API. */
+  readonly domainProxyUrl?: string | null
+}
+
+const ISS =
+  'Session tokens minted through a proxy carry iss = the Clerk-Proxy-Url the proxy sends, and backend SDKs compare iss with their configured proxy URL byte for byte: any difference (a trailing slash, http vs https, another host) makes every token fail verification.'
+
+/**
+ * The proxy URL the app's Clerk SDK is configured with must equal, byte for byte, the
+ * `Clerk-Proxy-Url` the proxy sends (which becomes the `iss` of session tokens). Where Clerk's
+ * answer does not show that header, the URL doctor checks stands in for it, and the detail says so.
+ *
+ * @example
+ * checkProxyUrl({ url: 'https://app.example.com/__clerk', app: { value: 'https://app.example.com/__clerk/', source: '--app-proxy-url' } }).status // 'fail'
+ */
+export function checkProxyUrl(o: ProxyUrlObservation): CheckResult {
+  const id = 'proxy-url'
+  const title = CHECK_TITLES[id]
+  if (o.sent !== undefined && o.sent !== o.url) {
+    const local = /^https?:\/\/(localhost|127\.|\[::1\])/i.test(o.sent)
+    return check(
+      id,
+      title,
+      'fail',
+      `the proxy sends Clerk-Proxy-Url: ${o.sent}, but browsers reach it at ${o.url}`,
+      `${local ? 'The proxy sits behind another proxy and builds its URL from its own address. ' : ''}Set CLERK_PROXY_URL=${o.url} on the proxy and redeploy. ${ISS}`,
+    )
+  }
+  const sent = o.sent ?? o.url
+  const sentWhat = o.sent !== undefined ? `the Clerk-Proxy-Url the proxy sends (${sent})` : `the URL doctor checked (${sent}; Clerk's answer does not show the Clerk-Proxy-Url header itself)`
+  if (o.app !== undefined && o.app.value !== sent) {
+    return check(
+      id,
+      title,
+      'fail',
+      `${o.app.source} is ${JSON.stringify(o.app.value)}, which differs from ${sentWhat}`,
+      `Configure the app with exactly ${sent} (${o.app.source}), or CLERK_PROXY_URL on the proxy with exactly the app's value. ${ISS}`,
+    )
+  }
+  if (o.domainProxyUrl && o.domainProxyUrl !== sent) {
+    return check(
+      id,
+      title,
+      'warn',
+      `Clerk's domain is set to proxy_url ${o.domainProxyUrl}, which differs from ${sentWhat}`,
+      `Run clerk-proxy enable --proxy-url ${sent} to set the domain's proxy URL to it (or check it in the Dashboard, Domains). ${ISS}`,
+    )
+  }
+  const compared = [o.app && `${o.app.source}`, o.domainProxyUrl && "the domain's proxy_url at Clerk"].filter(Boolean)
+  if (compared.length === 0) {
+    return check(id, title, 'skip', `not checked: doctor does not know the app's proxy URL; pass --app-proxy-url or set NEXT_PUBLIC_CLERK_PROXY_URL / CLERK_PROXY_URL as the app has it`)
+  }
+  return check(id, title, 'pass', `${compared.join(' and ')} ${compared.length > 1 ? 'equal' : 'equals'} ${sentWhat}`)
 }
 
 /** Inputs of {@link checkClientIp}. */
@@ -248,7 +359,9 @@ export function checkClientIp(o: ClientIpObservation): CheckResult {
   const id = 'client-ip'
   const title = CHECK_TITLES['client-ip']
   if (o.first.status === 0 || !reachedProxyHealth(o.first)) return check(id, title, 'skip', 'no proxy-health answer to read it from')
-  const seen = forwardedForSeen(jsonBody(o.first))
+  const body = jsonBody(o.first) as { x_forwarded_for?: unknown }
+  if (!('x_forwarded_for' in body)) return check(id, title, 'skip', 'Clerk\'s proxy-health answer did not report the address it saw (it does when healthy)')
+  const seen = forwardedForSeen(body)
   const trustFix =
     'If a load balancer or CDN sits in front of the proxy, tell the proxy to believe it: TRUST_PROXY=1 (one hop) or its address range; clerk-proxy never believes client-sent X-Forwarded-For otherwise.'
   if (seen === undefined) {

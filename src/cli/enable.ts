@@ -17,10 +17,10 @@ export const ENABLE_USAGE: string = `clerk-proxy enable: switch your Clerk insta
 Usage:
   clerk-proxy enable --proxy-url <url> [--domain <name or id>] [--dry-run] [--skip-doctor]
 
-Steps: runs clerk-proxy doctor on the URL; lists the instance's domains and picks the one the
-URL belongs to (asks when that is ambiguous and stdin is a terminal, otherwise fails with the
-list); runs Clerk's proxy check (POST /v1/proxy_checks); sets the domain's proxy_url
-(PATCH /v1/domains/{id}) and confirms.
+Steps: lists the instance's domains and picks the one the URL belongs to (asks when that is
+ambiguous and stdin is a terminal, otherwise fails with the list); runs clerk-proxy doctor on
+the URL for that domain; runs Clerk's proxy check (POST /v1/proxy_checks); sets the domain's
+proxy_url (PATCH /v1/domains/{id}) and confirms.
 
 Options:
       --proxy-url <url>      the public proxy URL, e.g. https://app.example.com/__clerk
@@ -96,7 +96,7 @@ export async function enableCommand(argv: readonly string[], io: CommandIo): Pro
   try {
     const given = values['proxy-url'] ?? io.env['CLERK_PROXY_URL']
     if (!given) throw new UsageError('give the public proxy URL with --proxy-url, e.g. --proxy-url https://app.example.com/__clerk')
-    proxyUrl = parseProxyUrl(given).href.replace(/\/+$/, '')
+    proxyUrl = parseProxyUrl(given)
   } catch (error) {
     if (error instanceof UsageError) return usageError(out, 'enable', error.message)
     throw error
@@ -104,26 +104,27 @@ export async function enableCommand(argv: readonly string[], io: CommandIo): Pro
   if (!secretKey) return missingSecret(out)
   warnDevelopmentKey(out, secretKey)
 
-  if (!values['skip-doctor']) {
-    out.stdout.write(`Step 1/4: checking ${proxyUrl} with clerk-proxy doctor\n\n`)
-    const report = await runDoctor({
-      url: proxyUrl,
-      secretKey,
-      ...(values['expect-ip'] === undefined ? {} : { expectIp: values['expect-ip'] }),
-      progress: (step) => void out.stderr.write(`  … ${step}\n`),
-    })
-    out.stdout.write(formatReport(report).replace(/\n[^\n]*\n$/, '\n') + '\n')
-    if (!report.ok) {
-      out.stderr.write('clerk-proxy enable: doctor found failures; nothing was changed. Fix them and run again (or pass --skip-doctor to let Clerk\'s check decide).\n')
-      return 1
-    }
-  } else out.stdout.write('Step 1/4: doctor skipped (--skip-doctor)\n')
-
   const api = backendApi(out, secretKey)
   try {
-    out.stdout.write('Step 2/4: finding the domain\n')
+    out.stdout.write('Step 1/4: finding the domain\n')
     const domain = await chooseDomain(out, api, { proxyUrl, ...(values.domain === undefined ? {} : { domain: values.domain }) }, 'enable')
     if (typeof domain === 'number') return domain
+
+    if (!values['skip-doctor']) {
+      out.stdout.write(`Step 2/4: checking ${proxyUrl} with clerk-proxy doctor\n\n`)
+      const report = await runDoctor({
+        url: proxyUrl,
+        secretKey,
+        domainId: domain.id,
+        ...(values['expect-ip'] === undefined ? {} : { expectIp: values['expect-ip'] }),
+        progress: (step) => void out.stderr.write(`  … ${step}\n`),
+      })
+      out.stdout.write(formatReport(report).replace(/\n[^\n]*\n$/, '\n') + '\n')
+      if (!report.ok) {
+        out.stderr.write('clerk-proxy enable: doctor found failures; nothing was changed. Fix them and run again (or pass --skip-doctor to let Clerk\'s check decide).\n')
+        return 1
+      }
+    } else out.stdout.write('Step 2/4: doctor skipped (--skip-doctor)\n')
 
     out.stdout.write(`Step 3/4: Clerk's proxy check for ${proxyUrl}\n`)
     const check = await api.checkProxy(domain.id, proxyUrl)

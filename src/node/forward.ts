@@ -1,13 +1,15 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
+import { errors as undiciErrors, type Dispatcher } from 'undici'
 import type { Forwarder } from '../app.ts'
 import type { ProxyConfig } from '../config.ts'
+import { bodyAlreadyReadResponse } from '../errors.ts'
 import { connectionTokens, upstreamRequestHeaderList } from '../headers.ts'
 import { BodyTooLargeError, payloadTooLargeResponse } from '../request-limits.ts'
 import { responseHeaderValue, type ResponseShaping } from '../response-headers.ts'
 import { upstreamFailureResponse } from '../upstream-error.ts'
+import { UpstreamPool, type UpstreamNotices } from './upstream-pool.ts'
 
 /** What the Node forwarder recorded about one response, for the access log. */
 export interface UpstreamTiming {
@@ -37,19 +39,28 @@ const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-s
  * builds an `AbortController` and a `DOMException` per call) or an `AbortSignal` per request.
  * bench/RESULTS.md measures the transports side by side.
  *
+ * Connections come from an {@link UpstreamPool} per Frontend API origin (pre-connected,
+ * HTTP/2 where offered, reopened ahead of need; `config.upstream`). A GET or HEAD that meets a
+ * connection the upstream has just closed is sent once more on a fresh one.
+ *
  * @example
- * const app = clerkProxy({ forward: nodeForwarder(), peerAddress: (c) => c.env.incoming.socket.remoteAddress })
+ * const forward = nodeForwarder()
+ * forward.warm(resolveConfig({ env: process.env })) // connect before the first request
+ * const app = clerkProxy({ forward, peerAddress: (c) => c.env.incoming.socket.remoteAddress })
  */
-export function nodeForwarder(): Forwarder & { close(): Promise<void> } {
-  const pools = new Map<string, Pool>()
-  const poolFor = (origin: string): Pool => {
-    let pool = pools.get(origin)
-    if (!pool) pools.set(origin, (pool = new Pool(origin, { keepAliveTimeout: 30_000, pipelining: 1 })))
+export function nodeForwarder(notices?: UpstreamNotices): NodeForwarder {
+  const pools = new Map<string, UpstreamPool>()
+  const poolFor = (config: ProxyConfig): UpstreamPool => {
+    let pool = pools.get(config.fapiOrigin)
+    if (!pool) pools.set(config.fapiOrigin, (pool = new UpstreamPool(config.fapiOrigin, config.upstream, notices)))
     return pool
   }
 
   const forward: Forwarder = (c, route, config) => {
     const { incoming, outgoing } = c.env as HttpBindings
+    const hasBody = requestHasBody(incoming)
+    // A middleware in front (Hono's c.req.json(), …) read the stream to its end: nothing left to send.
+    if (hasBody && incoming.readableEnded) return Promise.resolve(bodyAlreadyReadResponse())
     const headers = upstreamRequestHeaderList(incoming.rawHeaders, {
       proxyUrl: route.proxyUrl,
       secretKey: config.secretKey,
@@ -57,25 +68,49 @@ export function nodeForwarder(): Forwarder & { close(): Promise<void> } {
     })
     return new Promise<Response>((resolve) => {
       const relay = new ResponseRelay(outgoing as TimedResponse, { config, proxyUrl: route.proxyUrl, bodyDecoded: false }, resolve)
-      poolFor(config.fapiOrigin).dispatch(
-        {
-          path: route.url.slice(config.fapiOrigin.length),
-          method: incoming.method ?? 'GET',
-          headers,
-          body: requestHasBody(incoming) ? limitedBody(incoming, config.maxBodyBytes, (error) => relay.abort(error)) : null,
-          headersTimeout: config.timeoutMs,
-          bodyTimeout: config.timeoutMs,
-        },
-        relay,
-      )
+      const method = incoming.method ?? 'GET'
+      const request: Dispatcher.DispatchOptions = {
+        path: route.url.slice(config.fapiOrigin.length),
+        method,
+        headers,
+        body: hasBody ? limitedBody(incoming, config.maxBodyBytes, (error) => relay.abort(error)) : null,
+        headersTimeout: config.timeoutMs,
+        bodyTimeout: config.timeoutMs,
+      }
+      const pool = poolFor(config)
+      // Only a request without a body can be sent again: nothing of it is lost with the connection.
+      if (method === 'GET' || method === 'HEAD') relay.resend = () => pool.dispatch(request, relay)
+      pool.dispatch(request, relay)
     })
   }
   return Object.assign(forward, {
+    warm(config: ProxyConfig): void {
+      poolFor(config).warm()
+    },
     async close(): Promise<void> {
       await Promise.all([...pools.values()].map((pool) => pool.close()))
       pools.clear()
     },
   })
+}
+
+/** The Node forwarder, plus pre-connecting and closing its upstream connections. */
+export interface NodeForwarder extends Forwarder {
+  /** Opens the connection to `config`'s Frontend API now, before the first request (when `config.upstream.preconnect`). */
+  warm(config: ProxyConfig): void
+  /** Closes every upstream connection. */
+  close(): Promise<void>
+}
+
+/**
+ * True for an error that means the connection was gone before the upstream answered: closed
+ * or reset by the upstream (idle close racing the request), an HTTP/2 GOAWAY or a stream the
+ * upstream refused. Timeouts are not among them: the upstream may be working on the request.
+ */
+function isLostConnection(error: Error): boolean {
+  if (error instanceof undiciErrors.SocketError || error instanceof undiciErrors.ClientClosedError) return true
+  const code = (error as { code?: unknown }).code
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_GOAWAY_SESSION'
 }
 
 /** True when the client's request carries a body to stream upstream. */
@@ -117,6 +152,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private abortReason: Error | undefined
   private headersSent = false
   private countBytes = false
+  /** Sends the request again; set for requests that are safe to repeat, cleared once used. */
+  resend: (() => void) | undefined
   // Hono answers HEAD by wrapping the route's Response in a new one, which @hono/node-server
   // then writes itself: for HEAD the relay hands over a Response instead of writing the head.
   private readonly headOnly: boolean
@@ -175,6 +212,11 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
+    if (!this.headersSent && this.resend && this.abortReason === undefined && isLostConnection(error)) {
+      const resend = this.resend
+      this.resend = undefined
+      return resend()
+    }
     if (this.headersSent) {
       // Headers are gone: the only honest signal left for a broken body is a closed connection.
       if (!this.outgoing.destroyed) this.outgoing.destroy()

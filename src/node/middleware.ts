@@ -1,8 +1,8 @@
 import { getRequestListener } from '@hono/node-server'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { resolveConfig } from '../config.ts'
-import { proxyErrorResponse } from '../errors.ts'
+import { readEnv, resolveConfig } from '../config.ts'
+import { bodyAlreadyReadResponse, ConfigurationError } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
 import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader } from './forward.ts'
 
@@ -29,7 +29,13 @@ export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: 
 export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddleware {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
+  if (config.proxyPath === '') {
+    // Inside an app, "/" would send every route to Clerk (a bug Clerk fixed in its Express helper).
+    const source = options.proxyPath !== undefined ? 'option proxyPath' : readEnv(env, 'CLERK_PROXY_PATH') !== undefined ? 'CLERK_PROXY_PATH' : 'the path of CLERK_PROXY_URL'
+    throw new ConfigurationError([`${source} must be a prefix such as /__clerk when the proxy runs inside an app: "/" would send every route of the app to Clerk`])
+  }
   const forward = nodeForwarder()
+  forward.warm(config)
   const proxy = clerkProxy({
     ...options,
     env,
@@ -61,12 +67,7 @@ function bodyAlreadyRead(req: IncomingMessage): boolean {
 }
 
 function sendError(res: ServerResponse): void {
-  const response = proxyErrorResponse(
-    500,
-    'proxy_configuration_error',
-    'The Clerk proxy is misconfigured',
-    'The request body was read before the Clerk proxy saw it: mount the proxy middleware before body parsers such as express.json().',
-  )
+  const response = bodyAlreadyReadResponse()
   void response.text().then((body) => {
     res.writeHead(response.status, Object.fromEntries(response.headers))
     res.end(body)

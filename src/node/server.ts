@@ -59,7 +59,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
   const logger = typeof options.log === 'object' ? options.log : createLogger(options.log ?? 'pretty')
-  const forward = nodeForwarder()
+  const forward = nodeForwarder({ unreachable: (message, fields) => logger.error(message, fields), reachable: (message) => logger.info(message) })
+  // Connect to the Frontend API while the server starts listening: the first visitor finds a warm connection.
+  forward.warm(config)
   const proxy = clerkProxy({
     ...options,
     env,

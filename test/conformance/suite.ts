@@ -6,9 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { assetPayload, fingerprint, SECRET_COOKIE_EXPIRES, startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
+import { assetPayload, fingerprint, realAsset, SECRET_COOKIE_EXPIRES, startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { headerValues, sendRaw, type RawRequest, type RawResponse } from '../support/http-client.ts'
 
 /** The secret every conformance run uses; no response may ever contain it. */
@@ -39,9 +39,11 @@ export interface ConformanceTarget {
    * client unchanged) or `decoded` (the runtime's fetch decodes; the proxy drops the encoding
    * headers so the bytes are true to them, and the platform's edge compresses in production),
    * or `negotiated` (the platform encodes for the client itself, as Cloudflare does: the body
-   * arrives compressed in an encoding the client accepts, not necessarily the upstream's one).
+   * arrives compressed in an encoding the client accepts, not necessarily the upstream's one),
+   * or `recompressed` (the runtime's fetch decodes and the proxy gzips again for a client that
+   * accepts gzip, within 1.1× the upstream's gzip size; plain bytes for any other client).
    */
-  readonly encoding: 'passthrough' | 'decoded' | 'negotiated'
+  readonly encoding: 'passthrough' | 'decoded' | 'negotiated' | 'recompressed'
   /**
    * Only for a local emulator whose HTTP layer keeps just the last `Set-Cookie` of a response
    * (Netlify's): reads, inside the runtime, the `Set-Cookie`s of the proxy's own `Response` for
@@ -51,7 +53,20 @@ export interface ConformanceTarget {
   readonly handlerSetCookies?: (baseUrl: string, target: string) => Promise<string[]>
   /** Whether the runtime reports a client disconnect to the proxy, so it can abort upstream. */
   readonly propagatesAbort: boolean
+  /**
+   * Set where the platform's routing, not the proxy, decides which paths reach it (Netlify's
+   * `config.path` in the function file): the prefix it routes. A custom prefix is then that one.
+   */
+  readonly routedPrefix?: string
 }
+
+/** The custom prefix Clerk's cases use, configured with a trailing slash to be normalized. */
+export const CUSTOM_PREFIX = '/custom-clerk'
+/** The public URL of the custom-prefix run, also configured with a trailing slash. */
+export const CUSTOM_PUBLIC_ORIGIN = 'https://example.com'
+
+/** A `pk_live_` publishable key for a host, as Clerk encodes it. */
+const publishableKey = (host: string): string => `pk_live_${Buffer.from(`${host}$`).toString('base64')}`
 
 /**
  * Registers the conformance cases for one target.
@@ -67,6 +82,8 @@ export function describeConformance(target: ConformanceTarget): void {
     let evilPort = 0
     let proxy: RunningTarget
     let derived: RunningTarget
+    let custom: RunningTarget
+    const customPrefix = target.routedPrefix ?? CUSTOM_PREFIX
     const responses: RawResponse[] = []
 
     beforeAll(async () => {
@@ -78,14 +95,23 @@ export function describeConformance(target: ConformanceTarget): void {
       await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r))
       evilPort = (evil.address() as AddressInfo).port
       // Started side by side: some runtimes take a second or two to boot.
-      ;[proxy, derived] = await Promise.all([
+      ;[proxy, derived, custom] = await Promise.all([
         target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL }),
         target.start({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url }),
+        // Clerk's cases 13, 20–21 and 30: a prefix and URLs configured with trailing slashes, and
+        // an explicit FAPI URL that wins over a publishable key naming another FAPI.
+        target.start({
+          CLERK_SECRET_KEY: SECRET,
+          CLERK_FAPI_URL: `${fapi.url}/`,
+          CLERK_PUBLISHABLE_KEY: publishableKey('clerk.example.com'),
+          CLERK_PROXY_PATH: `${customPrefix}/`,
+          CLERK_PROXY_URL: `${CUSTOM_PUBLIC_ORIGIN}${customPrefix}/`,
+        }),
       ])
     })
 
     afterAll(async () => {
-      await Promise.allSettled([proxy?.stop(), derived?.stop()])
+      await Promise.allSettled([proxy?.stop(), derived?.stop(), custom?.stop()])
       await fapi?.close()
       await new Promise((r) => evil?.close(r))
     })
@@ -112,6 +138,20 @@ export function describeConformance(target: ConformanceTarget): void {
       expect(res.status).toBe(200)
       const seen = await fapi.waitFor(tagged(tag))
       expect(seen.url).toBe(`/echo/${tag}/a%2Fb?x=%20y&z=1&z=2&redirect_url=https%3A%2F%2Fapp.example.test%2F&e=`)
+    })
+
+    test('GET /__clerk/v1/client reaches FAPI as exactly /v1/client with the proxy headers, FAPI Host and the client\'s other headers', async () => {
+      const agent = `conformance-${unique()}`
+      const res = await send({ target: '/__clerk/v1/client', headers: { 'User-Agent': agent } })
+      expect(res.status).toBe(200)
+      expect(JSON.parse(res.body.toString())).toEqual({ response: null, client: null })
+      const seen = await fapi.waitFor((r) => r.headers['user-agent'] === agent)
+      expect(seen.method).toBe('GET')
+      expect(seen.url).toBe('/v1/client')
+      expect(headerValues(seen.rawHeaders, 'host')).toEqual([new URL(fapi.url).host])
+      expect(headerValues(seen.rawHeaders, 'clerk-proxy-url')).toEqual([PUBLIC_PROXY_URL])
+      expect(headerValues(seen.rawHeaders, 'clerk-secret-key')).toEqual([SECRET])
+      expect(headerValues(seen.rawHeaders, 'user-agent')).toEqual([agent])
     })
 
     test('sets Clerk-Proxy-Url, Clerk-Secret-Key and X-Forwarded-For, overwriting every client copy', async () => {
@@ -232,12 +272,25 @@ export function describeConformance(target: ConformanceTarget): void {
           expect(accept.split(',').map((e) => e.trim())).toContain(encoding)
           expect(res.body.length).toBeLessThan(asset.length / 10)
         }
+        if (target.encoding === 'recompressed') expect(encoding).toBe(accept.includes('gzip') ? 'gzip' : undefined)
         if (!accept || target.encoding === 'decoded') expect(encoding).toBeUndefined()
       }
     })
 
+    if (target.encoding === 'recompressed') {
+      test('gzips a decoded asset again for a client that accepts it: at most 1.1× the upstream gzip on the wire', async () => {
+        const asset = realAsset()
+        const res = await send({ target: '/__clerk/clerk-js-bundle.js', headers: { 'Accept-Encoding': 'gzip, deflate, br' } })
+        expect(res.status).toBe(200)
+        expect(res.headers['content-encoding']).toBe('gzip')
+        expect(gunzipSync(res.body).equals(asset)).toBe(true)
+        expect(res.body.length).toBeLessThanOrEqual(gzipSync(asset).length * 1.1)
+        expect(fapi.requests.at(-1)?.headers['accept-encoding']).toBe('gzip')
+      })
+    }
+
     test('passes statuses and errors through, HEAD without a body', async () => {
-      for (const code of [201, 204, 400, 404, 422, 500, 503]) {
+      for (const code of [201, 204, 400, 401, 403, 404, 422, 500, 503]) {
         const res = await send({ target: `/__clerk/status?code=${code}` })
         expect(res.status).toBe(code)
       }
@@ -246,9 +299,9 @@ export function describeConformance(target: ConformanceTarget): void {
       expect(head.body.length).toBe(0)
     })
 
-    test('holds the prefix boundary: /__clerkx and other paths never reach Clerk', async () => {
+    test('holds the prefix boundary: /__clerkx, /__clerk-admin and other paths get 404 and never reach Clerk', async () => {
       const before = fapi.requests.length
-      for (const target of ['/__clerkx', '/__clerkx/v1/client', '/__cler', '/v1/client', '/']) {
+      for (const target of ['/__clerkx', '/__clerkx/v1/client', '/__clerk-admin/v1/client', '/api/users', '/__cler', '/v1/client', '/']) {
         const res = await send({ target })
         expect(res.status, target).toBe(404)
       }
@@ -257,6 +310,63 @@ export function describeConformance(target: ConformanceTarget): void {
       await send({ target: `/__clerk?tag=${tag}` })
       const seen = await fapi.waitFor(tagged(tag))
       expect(seen.url).toBe(`/?tag=${tag}`)
+    })
+
+    test('a custom prefix configured with a trailing slash is normalized: it alone is proxied, with its own Clerk-Proxy-Url', async () => {
+      const tag = unique()
+      expect((await send({ target: `${customPrefix}/v1/client?tag=${tag}` }, custom)).status).toBe(200)
+      // The prefix itself, with and without its slash, is FAPI's root (the stand-in has no page there).
+      for (const target of [`${customPrefix}?tag=${tag}`, `${customPrefix}/?tag=${tag}`]) await send({ target }, custom)
+      const seen = fapi.requests.filter(tagged(tag))
+      expect(seen.map((r) => r.url)).toEqual([`/v1/client?tag=${tag}`, `/?tag=${tag}`, `/?tag=${tag}`])
+      for (const r of seen) expect(headerValues(r.rawHeaders, 'clerk-proxy-url')).toEqual([`${CUSTOM_PUBLIC_ORIGIN}${customPrefix}`])
+      const before = fapi.requests.length
+      const outside = [`${customPrefix}-admin/v1/client`, '/api/users', ...(customPrefix === '/__clerk' ? [] : ['/__clerk/v1/client'])]
+      for (const target of outside) expect((await send({ target }, custom)).status, target).toBe(404)
+      expect(fapi.requests.length).toBe(before)
+    })
+
+    test('an explicit FAPI URL wins over the publishable key, and its trailing slash is dropped', async () => {
+      const agent = `fapi-url-${unique()}`
+      await send({ target: `${customPrefix}/v1/client`, headers: { 'User-Agent': agent } }, custom)
+      // Reaching the stand-in at all shows the URL won over the key (which names frontend-api.clerk.dev).
+      const seen = await fapi.waitFor((r) => r.headers['user-agent'] === agent)
+      expect(seen.url).toBe('/v1/client')
+      expect(headerValues(seen.rawHeaders, 'host')).toEqual([new URL(fapi.url).host])
+    })
+
+    test('a double slash after the prefix (/__clerk//evil.com/steal) still goes to the FAPI host', async () => {
+      const tag = unique()
+      const res = await send({ target: `/__clerk//127.0.0.1:${evilPort}/steal?tag=${tag}` })
+      expect(res.body.toString()).not.toBe('evil')
+      const seen = await fapi.waitFor(tagged(tag))
+      expect(seen.url).toMatch(new RegExp(`^/+127\\.0\\.0\\.1:${evilPort}/steal\\?tag=${tag}$`))
+      expect(evilHits).toBe(0)
+    })
+
+    // TRACE is left out: several platforms refuse it before any code runs (edge-runtime's local
+    // server throws on it); where it reaches the proxy it gets 405 (test/reliability/hostile.test.ts).
+    test('scanner probes (odd paths and methods) are answered, never with a 5xx', async () => {
+      const probes: [string, string][] = [
+        ['GET', '/__clerk/.env'],
+        ['GET', '/__clerk/wp-login.php'],
+        ['GET', '/__clerk/..%2f..%2fetc/passwd'],
+        ['GET', '/__clerk/%2e%2e/%2e%2e/'],
+        ['GET', '/__clerk/;/v1/client'],
+        ['GET', '/__clerk/v1/client?%00=%ff'],
+        ['POST', '/__clerk/cgi-bin/.%2e/bin/sh'],
+        ['OPTIONS', '/__clerk/*'],
+        ['PROPFIND', '/__clerk/'],
+        ['PURGE', '/__clerk/v1/environment'],
+        ['GET', '/.git/config'],
+        ['GET', '/__clerk/' + 'a'.repeat(2000)],
+      ]
+      for (const [method, path] of probes) {
+        const res = await send({ method, target: path })
+        expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(200)
+        expect(res.status, `${method} ${path}`).toBeLessThan(500)
+        expect(res.text).not.toContain(SECRET)
+      }
     })
 
     test('no input can steer the request to another host', async () => {
@@ -313,6 +423,8 @@ export function describeConformance(target: ConformanceTarget): void {
         const seen = await fapi.waitFor(tagged(tag))
         r.destroy()
         await expect.poll(() => seen.aborted, { timeout: 5000 }).toBe(true)
+        // The abort crashed nothing (Clerk's helper hit a Node AbortSignal crash here): the next request is served.
+        expect((await send({ target: '/__clerk/v1/environment' }, on)).status).toBe(200)
       } finally {
         if (on !== proxy) await on.stop()
       }
@@ -341,25 +453,34 @@ export function describeConformance(target: ConformanceTarget): void {
       }
     })
 
-    test('answers 500 proxy_configuration_error or refuses to start without a valid secret, never echoing it', async () => {
+    test('answers 500 proxy_configuration_error (no-store) or refuses to start without a valid secret or FAPI URL, naming the variable, never echoing it, sending nothing', async () => {
       const badSecret = 'not-a-secret-value-9876'
-      let started: RunningTarget | undefined
-      try {
-        started = await target.start({ CLERK_SECRET_KEY: badSecret, CLERK_FAPI_URL: fapi.url })
-      } catch (error) {
-        expect(String(error)).toContain('CLERK_SECRET_KEY')
-        expect(String(error)).not.toContain(badSecret)
-        return
+      const cases: [Record<string, string>, string, string | undefined][] = [
+        [{ CLERK_FAPI_URL: fapi.url }, 'CLERK_SECRET_KEY', undefined],
+        [{ CLERK_SECRET_KEY: badSecret, CLERK_FAPI_URL: fapi.url }, 'CLERK_SECRET_KEY', badSecret],
+        [{ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: `ftp://user:pw-9876@127.0.0.1:${new URL(fapi.url).port}/` }, 'CLERK_FAPI_URL', 'pw-9876'],
+      ]
+      const before = fapi.requests.length
+      const outcomes = await Promise.all(cases.map(([env]) => target.start(env).then((started) => ({ started }), (error: unknown) => ({ error }))))
+      for (const [i, outcome] of outcomes.entries()) {
+        const [, variable, hidden] = cases[i]!
+        if ('error' in outcome) {
+          expect(String(outcome.error)).toContain(variable)
+          if (hidden) expect(String(outcome.error)).not.toContain(hidden)
+          continue
+        }
+        try {
+          const res = await send({ target: '/__clerk/v1/client' }, outcome.started)
+          expect(res.status).toBe(500)
+          expect(res.headers['cache-control']).toBe('no-store')
+          expect(JSON.parse(res.body.toString()).errors[0].code).toBe('proxy_configuration_error')
+          expect(res.text).toContain(variable)
+          if (hidden) expect(res.text).not.toContain(hidden)
+        } finally {
+          await outcome.started.stop()
+        }
       }
-      try {
-        const res = await send({ target: '/__clerk/v1/client' }, started)
-        expect(res.status).toBe(500)
-        expect(JSON.parse(res.body.toString()).errors[0].code).toBe('proxy_configuration_error')
-        expect(res.text).toContain('CLERK_SECRET_KEY')
-        expect(res.text).not.toContain(badSecret)
-      } finally {
-        await started.stop()
-      }
+      expect(fapi.requests.length).toBe(before)
     })
 
     test('never returns the secret key, even when Clerk reflects it', async () => {

@@ -75,6 +75,35 @@ describe('express middleware specifics', () => {
     }
   })
 
+  test('mounted at / it takes only the prefix; every other path stays the app\'s', async () => {
+    const rooted = clerkProxyMiddleware({ env: { CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url } })
+    const app = express()
+    app.use('/', rooted)
+    app.use((req, res) => void res.send(`app: ${req.originalUrl}`))
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const before = fapi.requests.length
+      for (const path of ['/', '/sign-in', '/v1/client', '/api/users', '/__clerk-admin/v1/client']) {
+        expect((await send(`${base}${path}`)).body.toString(), path).toBe(`app: ${path}`)
+      }
+      expect(fapi.requests.length).toBe(before)
+      expect((await send(`${base}/__clerk/v1/environment`)).status).toBe(200)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await rooted.close()
+    }
+  })
+
+  test('a prefix of / is refused at startup, naming where it came from (it would catch every path)', () => {
+    const env = { CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url }
+    expect(() => clerkProxyMiddleware({ env, proxyPath: '/' })).toThrow(/option proxyPath must be a prefix such as \/__clerk when the proxy runs inside an app/)
+    expect(() => clerkProxyMiddleware({ env: { ...env, CLERK_PROXY_PATH: '/' } })).toThrow(/CLERK_PROXY_PATH must be a prefix/)
+    expect(() => clerkProxyMiddleware({ env: { ...env, CLERK_PROXY_URL: 'https://app.example.com/' } })).toThrow(/the path of CLERK_PROXY_URL must be a prefix/)
+  })
+
   test('a missing secret key fails at startup, naming the variable', () => {
     expect(() => clerkProxyMiddleware({ env: {} })).toThrow(/CLERK_SECRET_KEY/)
   })

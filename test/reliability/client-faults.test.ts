@@ -103,6 +103,9 @@ for (const target of PROCESS_TARGETS) {
         CLERK_PROXY_HEADERS_TIMEOUT: String(HEADERS_TIMEOUT_MS),
         CLERK_PROXY_REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_MS),
         CLERK_PROXY_LOG: 'off',
+        // The descriptors counted here are the ones clients leave behind; the warm upstream
+        // connections the pool holds on purpose are tested in upstream-pool.test.ts.
+        CLERK_PROXY_UPSTREAM_PRECONNECT: 'off',
       })
       baselineFds = openFds(proxy.pid)
       baselineSockets = socketFds(proxy.pid)

@@ -62,10 +62,10 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-/** GETs `<proxyUrl>/v1/proxy-health` the way Clerk's proxy check does; true when healthy. */
-function proxyHealthy(proxyUrl: string): Promise<boolean> {
+/** GETs `<proxyUrl>/v1/proxy-health?domain_id=…` the way Clerk's proxy check does; true when healthy. */
+function proxyHealthy(proxyUrl: string, domainId: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = httpRequest(`${proxyUrl.replace(/\/+$/, '')}/v1/proxy-health`, { agent: false, timeout: 5000 }, (res) => {
+    const req = httpRequest(`${proxyUrl.replace(/\/+$/, '')}/v1/proxy-health?domain_id=${encodeURIComponent(domainId)}`, { agent: false, timeout: 5000 }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -132,7 +132,7 @@ export async function startBackendApiStandIn(options: BackendApiStandInOptions):
       if (!body.domain_id) return clerkError(res, 422, 'form_param_missing', 'domain_id is missing', 'domain_id must be included.')
       if (!body.proxy_url) return clerkError(res, 422, 'form_param_missing', 'proxy_url is missing', 'proxy_url must be included.')
       if (!domains.some((d) => d.id === body.domain_id)) return clerkError(res, 404, 'resource_not_found', 'not found', `No domain with id ${body.domain_id}`)
-      const successful = await proxyHealthy(body.proxy_url)
+      const successful = await proxyHealthy(body.proxy_url, body.domain_id)
       const now = Date.now()
       return json(res, 200, { object: 'proxy_check', id: 'proxychk_standin', domain_id: body.domain_id, proxy_url: body.proxy_url, successful, last_run_at: now, created_at: now, updated_at: now })
     }

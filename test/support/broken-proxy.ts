@@ -26,6 +26,8 @@ export type Breakage =
   | 'no-prefix-boundary'
   /** Sends no Clerk-Secret-Key, so FAPI reports the proxy unhealthy. */
   | 'no-secret-header'
+  /** Sends its own local address as Clerk-Proxy-Url (behind a reverse proxy, without CLERK_PROXY_URL). */
+  | 'localhost-proxy-url'
   /** None: a minimal correct proxy, to show the harness itself passes. */
   | 'none'
 
@@ -61,7 +63,7 @@ export async function startBrokenProxy(options: { fapiUrl: string; secretKey: st
     const peer = req.socket.remoteAddress ?? ''
     headers['x-forwarded-for'] =
       breakage === 'trusts-forwarded-for' ? (req.headers['x-forwarded-for'] ?? peer) : breakage === 'private-client-ip' ? '10.0.0.7' : peer
-    headers['clerk-proxy-url'] = publicUrl
+    headers['clerk-proxy-url'] = breakage === 'localhost-proxy-url' ? publicUrl.replace('127.0.0.1', 'localhost') : publicUrl
     if (breakage !== 'no-secret-header') headers['clerk-secret-key'] = options.secretKey
     const upstream = httpRequest(new URL(upstreamPath, options.fapiUrl), { method: req.method, headers, agent: false }, (up) => {
       const chunks: Buffer[] = []

@@ -4,6 +4,8 @@
  * or streamed bodies, hang-ups, any status. Reused by every suite (unit, conformance, browser).
  */
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
@@ -29,6 +31,21 @@ export interface RecordedRequest {
   completed: boolean
 }
 
+/**
+ * How `/v1/proxy-health` judges a probe, following FAPI's OpenAPI spec (`getProxyHealth`): the
+ * query parameter `domain_id` is required (`400` without it, or for a domain the instance does
+ * not have); the proxy's three headers decide `healthy` or `unhealthy`; `503` when FAPI cannot
+ * vouch for the proxy. Tests change these fields to model an instance.
+ */
+export interface ProxyHealthRules {
+  /** The instance's domain ids; another `domain_id` gets 400. Empty: any id is the instance's. */
+  domainIds: string[]
+  /** The instance's secret key; when set, another `Clerk-Secret-Key` (or none) is unhealthy. */
+  secretKey: string | undefined
+  /** When set, answers `503 {"status":"unhealthy","message": …}`. */
+  unavailable: string | undefined
+}
+
 /** A running stand-in. */
 export interface FapiStandIn {
   readonly url: string
@@ -38,6 +55,8 @@ export interface FapiStandIn {
   waitFor(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>
   /** Releases every response held by `/hold`. */
   release(): void
+  /** How `/v1/proxy-health` answers (spec-shaped); mutable. */
+  readonly proxyHealth: ProxyHealthRules
   /** Extra route handlers tests may add; return true when handled. */
   readonly routes: ((req: IncomingMessage, res: ServerResponse, record: RecordedRequest) => boolean)[]
   close(): Promise<void>
@@ -47,6 +66,11 @@ export interface FapiStandIn {
 export function fingerprint(value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined
   return 'sha256:' + createHash('sha256').update(Array.isArray(value) ? value.join('\n') : value).digest('hex')
+}
+
+/** The clerk-js browser bundle (a dev dependency): a real asset, for compression ratios. */
+export function realAsset(): Buffer {
+  return readFileSync(fileURLToPath(new URL('../../node_modules/@clerk/clerk-js/dist/clerk.browser.js', import.meta.url)))
 }
 
 /** A deterministic, compressible JavaScript-like payload of about `size` bytes. */
@@ -145,15 +169,36 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     res.end(text)
   }
 
+  const proxyHealth: ProxyHealthRules = { domainIds: [], secretKey: undefined, unavailable: undefined }
+  const clerkErrors = (res: ServerResponse, status: number, code: string, message: string, longMessage: string, param: string): void =>
+    json(res, status, { errors: [{ code, message, long_message: longMessage, meta: { param_name: param } }], clerk_trace_id: 'trace_standin' })
+
+  function answerProxyHealth(req: IncomingMessage, res: ServerResponse, q: URLSearchParams): void {
+    const domainId = q.get('domain_id')
+    if (!domainId) return clerkErrors(res, 400, 'form_param_missing', 'domain_id is missing', 'domain_id must be included.', 'domain_id')
+    if (proxyHealth.domainIds.length > 0 && !proxyHealth.domainIds.includes(domainId)) {
+      return clerkErrors(res, 400, 'form_param_value_invalid', 'domain_id is invalid', `No domain with id ${domainId} belongs to this instance.`, 'domain_id')
+    }
+    if (proxyHealth.unavailable !== undefined) return json(res, 503, { status: 'unhealthy', message: proxyHealth.unavailable })
+    const secret = req.headers['clerk-secret-key']
+    const proxyUrl = req.headers['clerk-proxy-url']
+    const forwardedFor = req.headers['x-forwarded-for']
+    const unhealthy = (message: string): void => json(res, 200, { status: 'unhealthy', message })
+    if (!secret || (proxyHealth.secretKey !== undefined && secret !== proxyHealth.secretKey)) return unhealthy('missing or invalid Clerk-Secret-Key')
+    if (!proxyUrl) return unhealthy('missing Clerk-Proxy-Url header')
+    if (!forwardedFor) return unhealthy('missing X-Forwarded-For header')
+    // `proxy_url` is the stand-in's echo of the header it received (FAPI's documented answer has
+    // status and x_forwarded_for only), so doctor's byte-for-byte comparison can be exercised.
+    json(res, 200, { status: 'healthy', x_forwarded_for: forwardedFor, proxy_url: proxyUrl })
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): void {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const q = url.searchParams
     const path = url.pathname
     const accept = String(req.headers['accept-encoding'] ?? '')
 
-    if (path === '/v1/proxy-health') {
-      return json(res, 200, { status: 'healthy', x_forwarded_for: req.headers['x-forwarded-for'] ?? null })
-    }
+    if (path === '/v1/proxy-health') return answerProxyHealth(req, res, q)
     if (path === '/v1/environment') {
       res.writeHead(200, { 'content-type': 'application/json' })
       return void res.end(ENVIRONMENT_JSON)
@@ -192,6 +237,19 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
       const status = Number(q.get('code') ?? 200)
       res.writeHead(status, { 'content-type': 'application/json' })
       return void res.end(status === 204 || status === 304 ? undefined : JSON.stringify({ status }))
+    }
+    if (path === '/clerk-js-bundle.js') {
+      // A real asset (the clerk-js browser bundle), where compression levels differ as they do
+      // in production; gzip only, as Clerk sends to a client that asks for gzip alone.
+      const headers: Record<string, string | number> = { 'content-type': 'application/javascript', vary: 'Accept-Encoding' }
+      let body = realAsset()
+      if (/\bgzip\b/.test(accept)) {
+        body = gzipSync(body)
+        headers['content-encoding'] = 'gzip'
+      }
+      headers['content-length'] = body.length
+      res.writeHead(200, headers)
+      return void res.end(body)
     }
     if (path === '/asset.js' || path.startsWith('/npm/')) {
       const headers: Record<string, string | number> = { 'content-type': 'application/javascript', vary: 'Accept-Encoding' }
@@ -274,6 +332,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     port,
     requests,
     routes,
+    proxyHealth,
     waitFor(predicate, timeoutMs = 5000) {
       const found = requests.find(predicate)
       if (found) return Promise.resolve(found)

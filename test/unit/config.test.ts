@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest'
 import { resolveConfig } from '../../src/config.ts'
 import { ConfigurationError } from '../../src/errors.ts'
 import { fapiUrlFromPublishableKey, frontendApiHost } from '../../src/fapi-url.ts'
+import { parseHttpUrl } from '../../src/public-url.ts'
+import { parseProxyUrl } from '../../src/cli/doctor.ts'
 
 const secretKey = 'sk_live_abcdefABCDEF0123456789'
 const pk = (host: string, kind = 'live'): string => `pk_${kind}_${btoa(host + '$')}`
@@ -49,7 +51,36 @@ describe('resolveConfig', () => {
       trustProxy: { kind: 'none' },
       timeoutMs: 30_000,
       maxBodyBytes: 10 * 1024 * 1024,
+      upstream: { keepAliveMs: 300_000, connections: 8, http2: true, preconnect: true },
     })
+  })
+  test('reads the upstream pool settings from CLERK_PROXY_UPSTREAM_* or options, options first', () => {
+    const env = {
+      CLERK_PROXY_UPSTREAM_KEEPALIVE: '90s',
+      CLERK_PROXY_UPSTREAM_CONNECTIONS: '4',
+      CLERK_PROXY_UPSTREAM_HTTP2: 'off',
+      CLERK_PROXY_UPSTREAM_PRECONNECT: 'false',
+    }
+    expect(resolveConfig({ secretKey, env }).upstream).toEqual({ keepAliveMs: 90_000, connections: 4, http2: false, preconnect: false })
+    expect(resolveConfig({ secretKey, env, upstreamConnections: 16, upstreamHttp2: true }).upstream).toMatchObject({ connections: 16, http2: true })
+  })
+  test('rejects bad upstream pool settings, naming the variable', () => {
+    const env = {
+      CLERK_PROXY_UPSTREAM_KEEPALIVE: 'forever',
+      CLERK_PROXY_UPSTREAM_CONNECTIONS: '0',
+      CLERK_PROXY_UPSTREAM_HTTP2: 'maybe',
+      CLERK_PROXY_UPSTREAM_PRECONNECT: '2',
+    }
+    let message = ''
+    try {
+      resolveConfig({ secretKey, env })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    for (const name of Object.keys(env)) expect(message).toContain(name)
+    expect(message).toContain('from 1 to 256')
+    expect(message).toContain('on or off')
+    expect(message).not.toContain(secretKey)
   })
   test('takes the FAPI URL from the option, CLERK_FAPI_URL, CLERK_FAPI, then the publishable key', () => {
     expect(resolveConfig({ secretKey, fapiUrl: 'http://127.0.0.1:9/base/', env: { CLERK_FAPI_URL: 'https://other' } })).toMatchObject({
@@ -91,5 +122,65 @@ describe('publishable keys', () => {
     for (const bad of ['pk_live_', 'pk_prod_' + btoa('x$'), 'pk_live_' + btoa('no-dollar'), 'pk_live_' + btoa('evil/path$')]) {
       expect(fapiUrlFromPublishableKey(bad), bad).toBeUndefined()
     }
+  })
+})
+
+describe("Clerk's cases: the FAPI URL from the publishable key (CLERK-CASES 1–5)", () => {
+  test('1. pk_live_ for clerk.example.com → production FAPI', () => {
+    expect(resolveConfig({ secretKey, publishableKey: pk('clerk.example.com') }).fapiOrigin).toBe('https://frontend-api.clerk.dev')
+  })
+  test('2. pk_test_ for myapp.lclclerk.com → local FAPI', () => {
+    expect(resolveConfig({ secretKey, publishableKey: pk('myapp.lclclerk.com', 'test') }).fapiOrigin).toBe('https://frontend-api.lclclerk.com')
+  })
+  test('3. pk_test_ for clerk.accountsstage.dev → staging FAPI', () => {
+    expect(resolveConfig({ secretKey, publishableKey: pk('clerk.accountsstage.dev', 'test') }).fapiOrigin).toBe('https://frontend-api.clerkstage.dev')
+  })
+  test('4. pk_test_ for clerk.example.lclclerk.com (legacy development) → production FAPI', () => {
+    expect(resolveConfig({ secretKey, publishableKey: pk('clerk.example.lclclerk.com', 'test') }).fapiOrigin).toBe('https://frontend-api.clerk.dev')
+  })
+  test('5. a malformed key is refused at start, naming CLERK_PUBLISHABLE_KEY (differs: Clerk falls back to production FAPI)', () => {
+    const problems = problemsOf(() => resolveConfig({ secretKey, env: { CLERK_PUBLISHABLE_KEY: 'pk_live_not-base64-key!!' } }))
+    expect(problems).toEqual(['CLERK_PUBLISHABLE_KEY must be a Clerk publishable key (pk_live_… or pk_test_…)'])
+  })
+})
+
+describe("Clerk's case 22: a FAPI URL Clerk's helper refuses is refused at start", () => {
+  test('another scheme, credentials, a query, a fragment, or not a URL', () => {
+    const cases: [string, RegExp][] = [
+      ['ftp://frontend-api.clerk.dev', /must use https:\/\//],
+      ['https://user:pass@frontend-api.clerk.dev', /must not contain credentials/],
+      ['https://frontend-api.clerk.dev/?x=1', /must not contain a query string or fragment/],
+      ['https://frontend-api.clerk.dev/#x', /must not contain a query string or fragment/],
+      ['frontend-api.clerk.dev', /must be an absolute URL/],
+    ]
+    for (const [url, problem] of cases) {
+      const [only, ...rest] = problemsOf(() => resolveConfig({ secretKey, env: { CLERK_FAPI_URL: url } }))
+      expect(only, url).toMatch(new RegExp(`^CLERK_FAPI_URL ${problem.source}`))
+      expect(rest).toEqual([])
+    }
+  })
+})
+
+describe('the public proxy URL: one spelling everywhere', () => {
+  test('lower-case host, no default port, no trailing slash', () => {
+    expect(parseHttpUrl('https://App.Example.COM:443/__clerk/')).toEqual({ ok: true, origin: 'https://app.example.com', path: '/__clerk', href: 'https://app.example.com/__clerk' })
+    expect(parseHttpUrl(' http://localhost:3000/a/b// ')).toMatchObject({ ok: true, href: 'http://localhost:3000/a/b' })
+    expect(resolveConfig({ secretKey, env: { CLERK_PROXY_URL: 'https://App.example.com/__clerk/' } }).proxyUrl).toBe('https://app.example.com/__clerk')
+    // doctor and enable read a URL the same way.
+    expect(parseProxyUrl('https://App.example.com/__clerk/')).toBe('https://app.example.com/__clerk')
+  })
+  test('refused at start, naming CLERK_PROXY_URL, for a query, fragment, credentials or another scheme, without echoing it', () => {
+    const cases: [string, string][] = [
+      ['https://app.example.com/__clerk?x=1', 'must not contain a query string or fragment'],
+      ['https://app.example.com/__clerk#top', 'must not contain a query string or fragment'],
+      ['https://admin:hunter2@app.example.com/__clerk', 'must not contain credentials'],
+      ['ws://app.example.com/__clerk', 'must use https:// (or http:// for local testing), got ws://'],
+    ]
+    for (const [url, problem] of cases) {
+      const problems = problemsOf(() => resolveConfig({ secretKey, env: { CLERK_PROXY_URL: url } }))
+      expect(problems, url).toEqual([`CLERK_PROXY_URL ${problem}`])
+      expect(() => parseProxyUrl(url)).toThrow(`the proxy URL ${problem}`)
+    }
+    expect(problemsOf(() => resolveConfig({ secretKey, env: { CLERK_PROXY_URL: 'https://admin:hunter2@app.example.com/__clerk' } })).join()).not.toContain('hunter2')
   })
 })
