@@ -67,6 +67,7 @@ const settings = {
   upstreamIdleMs: quick ? 5_000 : 10_000,
   settleMs: 1_000,
 }
+if (!(Number.isInteger(settings.rounds) && settings.rounds >= 1)) throw new Error(`--rounds: ${flags.rounds} is not a whole number ≥ 1`)
 for (const rtt of settings.rtts) if (!(rtt >= 5)) throw new Error(`--rtt: ${rtt} is below 5 ms, where timer slack (≈1 ms) dominates`)
 const ids = flags.contenders ? new Set(list(flags.contenders)) : undefined
 // BENCH_FAVOUR=0 leaves every process at its normal priority (see `favour`).
@@ -110,10 +111,10 @@ async function main() {
     }
   } finally {
     await standIn.stop()
+    rmSync(work, { recursive: true, force: true })
   }
   const tlsLog = standIn.log()
   if (flags['tls-log']) writeFileSync(resolve(flags['tls-log']), tlsLog)
-  rmSync(work, { recursive: true, force: true })
   const report = {
     machine,
     loadAfter: describeMachine(root).loadAverage,
