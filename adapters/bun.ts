@@ -15,15 +15,18 @@ import type { Context } from 'hono'
 import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
 import { readDuration, resolveConfig, type ProxyConfig } from '../src/config.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
+import { metricsListenerApp } from '../src/metrics/listener-app.ts'
+import type { Readiness, ReadinessState } from '../src/readiness.ts'
 import { onFirstUse } from '../src/platform.ts'
 import type { LogFormat, Logger } from '../src/node/log.ts'
 
-export type { ClerkProxyOptions, FetchTransport, LogFormat, Logger, ProxyConfig }
+export type { ClerkProxyOptions, FetchTransport, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState }
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   listenAddress,
   standaloneApp,
   standaloneLogger,
+  standaloneOperations,
   startupFailure,
   announceStart,
   stopOnSignals,
@@ -44,8 +47,8 @@ export interface BunServer {
 interface BunServeOptions {
   port: number
   hostname: string
-  idleTimeout: number
-  maxRequestBodySize: number
+  idleTimeout?: number
+  maxRequestBodySize?: number
   fetch(request: Request, server: BunServer): Response | Promise<Response>
 }
 declare const Bun: {
@@ -55,6 +58,8 @@ declare const Bun: {
 declare const process: {
   on(signal: 'SIGTERM' | 'SIGINT', listener: (signal: string) => void): void
   exit(code: number): never
+  memoryUsage(): { rss: number; heapUsed: number }
+  cpuUsage(): { user: number; system: number }
 }
 
 /** Bun's fetch with `decompress: false`: compressed bodies reach the client as sent. */
@@ -86,6 +91,10 @@ export interface BunServeProxyOptions extends ClerkProxyOptions {
   shutdownTimeoutMs?: number
   /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
   log?: LogFormat | Logger
+  /** Port of the Prometheus metrics listener (`CLERK_PROXY_METRICS_PORT`); off when unset. */
+  metricsPort?: number
+  /** Address the metrics listener binds (`CLERK_PROXY_METRICS_HOST`, default `127.0.0.1`). */
+  metricsHost?: string
 }
 
 /** A running Bun proxy server. */
@@ -100,6 +109,10 @@ export interface RunningBunServer {
   readonly logger: Logger | undefined
   /** Bun's server. */
   readonly server: BunServer
+  /** `http://host:port` of the metrics listener; `undefined` when metrics are off. */
+  readonly metricsUrl: string | undefined
+  /** What `/readyz` answers. */
+  readonly readiness: Readiness
   /** Stops accepting connections and lets in-flight requests finish. */
   stop(): Promise<void>
 }
@@ -118,6 +131,7 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
   const config = resolveConfig({ ...options, env })
   const { port, hostname } = listenAddress(env, options)
   const logger = typeof options.log === 'object' ? options.log : standaloneLogger(env, (line) => console.log(line), options.log)
+  const operations = standaloneOperations(config, { ...options, env }, { fetch: bunTransport.fetch, processFigures: bunProcessFigures })
   const app = standaloneApp(
     { ...options, env, transport: options.transport ?? bunTransport, peerAddress: options.peerAddress ?? bunPeerAddress },
     config,
@@ -125,6 +139,7 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
     // Bun prints a body stream's error with the source line around it; `undefined` it prints
     // as nothing, so the proxy logs the (query-free) line itself.
     (message, fields) => void logger?.error(message, fields),
+    operations,
   )
   // Bun's own pool opens the first connection to the Frontend API (TCP + TLS) now, not on the first request.
   if (config.upstream.preconnect) (fetch as unknown as { preconnect?(url: string): void }).preconnect?.(config.fapiOrigin)
@@ -140,7 +155,14 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (request, server) => app.fetch(request, { server }),
   })
-  const stop = (): Promise<void> => server.stop()
+  const metricsServer = operations.metricsAddress
+    ? Bun.serve({ port: operations.metricsAddress.port, hostname: operations.metricsAddress.host, fetch: metricsListenerApp(operations.exposition, operations.readiness).fetch })
+    : undefined
+  const stop = async (): Promise<void> => {
+    operations.readiness.startDraining()
+    await server.stop()
+    await metricsServer?.stop(true)
+  }
   if (options.handleSignals ?? true) {
     const timeoutMs = options.shutdownTimeoutMs ?? readDuration(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
     stopOnSignals(
@@ -159,7 +181,14 @@ export function serve(options: BunServeProxyOptions = {}): RunningBunServer {
   }
   const shownHost = hostname.includes(':') ? `[${hostname}]` : hostname
   const boundPort = server.port ?? port
-  return { url: `http://${shownHost}:${boundPort}`, port: boundPort, config, logger, server, stop }
+  const metricsUrl = metricsServer && `http://${metricsServer.hostname?.includes(':') ? `[${metricsServer.hostname}]` : metricsServer.hostname}:${metricsServer.port}`
+  return { url: `http://${shownHost}:${boundPort}`, port: boundPort, config, logger, server, metricsUrl, readiness: operations.readiness, stop }
+}
+
+function bunProcessFigures(): { residentMemoryBytes: number; heapUsedBytes: number; cpuSeconds: number } {
+  const { rss, heapUsed } = process.memoryUsage()
+  const cpu = process.cpuUsage()
+  return { residentMemoryBytes: rss, heapUsedBytes: heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
 }
 
 const proxyForBun = onFirstUse(() => clerkProxy({ env: Bun.env, transport: bunTransport, peerAddress: bunPeerAddress }))
@@ -186,7 +215,7 @@ export default bunEntry
 if ((import.meta as { main?: boolean }).main) {
   try {
     const running = serve()
-    announceStart('bun', running.url, running.config, Bun.env, running.logger, (line) => console.log(line))
+    announceStart('bun', running.url, running.config, Bun.env, running.logger, (line) => console.log(line), running.metricsUrl)
   } catch (error) {
     const message = startupFailure(error)
     if (message === undefined) throw error

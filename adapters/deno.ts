@@ -20,14 +20,17 @@ import { clerkProxy, type ClerkProxyOptions } from '../src/app.ts'
 import { readDuration, readEnv, resolveConfig, type ProxyConfig } from '../src/config.ts'
 import type { FetchTransport } from '../src/forward-fetch.ts'
 import { onFirstUse } from '../src/platform.ts'
+import { metricsListenerApp } from '../src/metrics/listener-app.ts'
+import type { Readiness, ReadinessState } from '../src/readiness.ts'
 import { createLogger, type LogFormat, type Logger } from '../src/node/log.ts'
 
-export type { ClerkProxyOptions, LogFormat, Logger, ProxyConfig }
+export type { ClerkProxyOptions, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState }
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   listenAddress,
   standaloneApp,
   standaloneLogger,
+  standaloneOperations,
   startupFailure,
   announceStart,
   stopOnSignals,
@@ -51,6 +54,7 @@ interface DenoServeOptions {
 }
 declare const Deno: {
   readonly env: { get(name: string): string | undefined }
+  memoryUsage(): { rss: number; heapUsed: number }
   serve(options: DenoServeOptions, handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>): DenoHttpServer
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
   exit(code: number): never
@@ -112,6 +116,10 @@ export interface DenoServeProxyOptions extends ClerkProxyOptions {
   shutdownTimeoutMs?: number
   /** Access log: `pretty` (default), `json`, `off` (`CLERK_PROXY_LOG`), or your own {@link Logger}. */
   log?: LogFormat | Logger
+  /** Port of the Prometheus metrics listener (`CLERK_PROXY_METRICS_PORT`); off when unset. */
+  metricsPort?: number
+  /** Address the metrics listener binds (`CLERK_PROXY_METRICS_HOST`, default `127.0.0.1`). */
+  metricsHost?: string
 }
 
 /** A running Deno proxy server. */
@@ -124,6 +132,10 @@ export interface RunningDenoServer {
   readonly config: ProxyConfig
   /** The logger the server writes to (access lines, notices); `undefined` with `CLERK_PROXY_LOG=off`. */
   readonly logger: Logger | undefined
+  /** `http://host:port` of the metrics listener; `undefined` when metrics are off. */
+  readonly metricsUrl: string | undefined
+  /** What `/readyz` answers. */
+  readonly readiness: Readiness
   /** Stops accepting connections and lets in-flight requests finish. */
   stop(): Promise<void>
 }
@@ -150,14 +162,22 @@ export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
     if (format !== 'off') createLogger(format === 'json' ? 'json' : 'pretty', (text) => (line = text)).error(message, fields)
     return line
   }
+  const operations = standaloneOperations(config, { ...options, env }, { fetch: (url, init) => fetch(url, init), processFigures: denoProcessFigures })
   const app = standaloneApp(
     { ...options, env, transport: options.transport ?? denoTransport, peerAddress: options.peerAddress ?? denoPeerAddress },
     config,
     logger,
     bodyError,
+    operations,
   )
   const server = Deno.serve({ port, hostname, onListen: () => {} }, async (request, info) => withoutConnectionHeader(await app.fetch(request, { info })))
-  const stop = (): Promise<void> => server.shutdown()
+  const address = operations.metricsAddress
+  const metricsServer = address && Deno.serve({ port: address.port, hostname: address.host, onListen: () => {} }, metricsListenerApp(operations.exposition, operations.readiness).fetch)
+  const stop = async (): Promise<void> => {
+    operations.readiness.startDraining()
+    await server.shutdown()
+    await metricsServer?.shutdown()
+  }
   if (options.handleSignals ?? true) {
     const timeoutMs = options.shutdownTimeoutMs ?? readDuration(env, 'CLERK_PROXY_SHUTDOWN_TIMEOUT') ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
     stopOnSignals(
@@ -175,7 +195,13 @@ export function serve(options: DenoServeProxyOptions = {}): RunningDenoServer {
     )
   }
   const shownHost = server.addr.hostname.includes(':') ? `[${server.addr.hostname}]` : server.addr.hostname
-  return { url: `http://${shownHost}:${server.addr.port}`, port: server.addr.port, config, logger, stop }
+  const metricsUrl = metricsServer && `http://${metricsServer.addr.hostname.includes(':') ? `[${metricsServer.addr.hostname}]` : metricsServer.addr.hostname}:${metricsServer.addr.port}`
+  return { url: `http://${shownHost}:${server.addr.port}`, port: server.addr.port, config, logger, metricsUrl, readiness: operations.readiness, stop }
+}
+
+function denoProcessFigures(): { residentMemoryBytes: number; heapUsedBytes: number } {
+  const { rss, heapUsed } = Deno.memoryUsage()
+  return { residentMemoryBytes: rss, heapUsedBytes: heapUsed }
 }
 
 const proxyForDeno = onFirstUse(() => clerkProxy({ env: denoEnv, transport: denoTransport, peerAddress: denoPeerAddress }))
@@ -201,7 +227,7 @@ export default denoEntry
 if ((import.meta as { main?: boolean }).main) {
   try {
     const running = serve()
-    announceStart('deno', running.url, running.config, denoEnv, running.logger, (line) => console.log(line))
+    announceStart('deno', running.url, running.config, denoEnv, running.logger, (line) => console.log(line), running.metricsUrl)
   } catch (error) {
     const message = startupFailure(error)
     if (message === undefined) throw error

@@ -9,5 +9,6 @@
  * @module
  */
 export { serve, type RunningServer, type ServeOptions } from '../src/node/server.ts'
-export { nodeForwarder, nodePeerAddress, readNodeHeader } from '../src/node/forward.ts'
+export { nodeForwarder, nodePeerAddress, readNodeHeader, type UpstreamConnectionEvents } from '../src/node/forward.ts'
 export { createLogger, type AccessLogEntry, type LogFormat, type Logger } from '../src/node/log.ts'
+export type { Readiness, ReadinessState, UpstreamConnectivity } from '../src/readiness.ts'

@@ -314,3 +314,67 @@ export function readDuration(env: EnvSource | undefined, name: string): number |
   if (!match) throw new ConfigurationError([`${name} must be a duration in milliseconds (20000) or seconds (20s), got "${value}"`])
   return Number(match[1]) * (match[2] === 's' ? 1000 : 1)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Operating a standalone server: the metrics listener and Node workers. Kept apart from the
+// proxy settings above: only the standalone servers read these.
+
+/** Options for {@link resolveOperationsConfig}; each mirrors an environment variable and wins over it. */
+export interface OperationsOptions {
+  /** Port of the metrics listener (`CLERK_PROXY_METRICS_PORT`); no listener when unset. */
+  metricsPort?: number | string
+  /** Address the metrics listener binds (`CLERK_PROXY_METRICS_HOST`, default `127.0.0.1`). */
+  metricsHost?: string
+  /** Node worker processes (`CLERK_PROXY_WORKERS`): a count, or `auto` for one per CPU (default 1). */
+  workers?: number | string
+  /** Where to read the environment from. */
+  env?: EnvSource
+}
+
+/** Operating settings after validation. */
+export interface OperationsConfig {
+  /** Where the metrics listener binds; `undefined` when metrics are off. */
+  readonly metrics: { readonly port: number; readonly host: string } | undefined
+  /** How many Node worker processes serve requests (1: no cluster). */
+  readonly workers: number
+}
+
+/** Default address of the metrics listener: traffic figures are not for the public. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1'
+
+/**
+ * Validates the operating settings. `cpuCount` is what `workers: 'auto'` means. Throws a
+ * {@link ConfigurationError} naming each bad variable.
+ *
+ * @example
+ * resolveOperationsConfig({ env: { CLERK_PROXY_METRICS_PORT: '9464', CLERK_PROXY_WORKERS: 'auto' } }, 2)
+ * // { metrics: { port: 9464, host: '127.0.0.1' }, workers: 2 }
+ */
+export function resolveOperationsConfig(options: OperationsOptions, cpuCount: number): OperationsConfig {
+  const problems: string[] = []
+  const pick = (name: 'metricsPort' | 'metricsHost' | 'workers', variable: string): [string | undefined, string] => {
+    const option = options[name]
+    return option !== undefined ? [String(option).trim(), `option ${name}`] : [readEnv(options.env, variable)?.trim(), variable]
+  }
+
+  const [portText, portSource] = pick('metricsPort', 'CLERK_PROXY_METRICS_PORT')
+  let port: number | undefined
+  if (portText !== undefined) {
+    port = Number(portText)
+    if (!/^\d+$/.test(portText) || port > 65535) problems.push(`${portSource} must be a port number from 0 to 65535, got "${portText}"`)
+  }
+  const [hostText, hostSource] = pick('metricsHost', 'CLERK_PROXY_METRICS_HOST')
+  if (hostText !== undefined && !/^[A-Za-z0-9.:[\]-]+$/.test(hostText)) problems.push(`${hostSource} must be an address like 127.0.0.1 or 0.0.0.0, got "${hostText}"`)
+
+  const [workersText, workersSource] = pick('workers', 'CLERK_PROXY_WORKERS')
+  let workers = 1
+  if (workersText !== undefined) {
+    workers = workersText.toLowerCase() === 'auto' ? Math.max(1, cpuCount) : Number(workersText)
+    if (!/^(auto|\d+)$/i.test(workersText) || workers < 1 || workers > 256) problems.push(`${workersSource} must be a number of workers from 1 to 256, or auto, got "${workersText}"`)
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems)
+  return {
+    metrics: port === undefined ? undefined : { port, host: hostText?.replace(/^\[|\]$/g, '') ?? DEFAULT_METRICS_HOST },
+    workers,
+  }
+}

@@ -42,7 +42,23 @@ export function proxyErrorResponse(
   message: string,
   longMessage: string = message,
 ): Response {
-  return new Response(errorBody(code, message, longMessage), { status, headers: ERROR_HEADERS })
+  const response = new Response(errorBody(code, message, longMessage), { status, headers: ERROR_HEADERS })
+  errorCodes.set(response, code)
+  return response
+}
+
+// Which responses the proxy made itself, and with what code: for the errors metric, without
+// reading the body back.
+const errorCodes = new WeakMap<Response, ProxyErrorCode>()
+
+/**
+ * The proxy's error code when `response` was made by {@link proxyErrorResponse}.
+ *
+ * @example
+ * proxyErrorCodeOf(proxyErrorResponse(504, 'proxy_timeout', 'Timeout')) // 'proxy_timeout'
+ */
+export function proxyErrorCodeOf(response: Response): ProxyErrorCode | undefined {
+  return errorCodes.get(response)
 }
 
 /**

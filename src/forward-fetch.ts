@@ -94,11 +94,13 @@ export async function forwardWithFetch(
   }
 
   let upstream: Response
+  const sentAt = performance.now()
   try {
     upstream = await transport.fetch(route.url, init)
   } catch (error) {
     return fail(error)
   }
+  upstreamTimings.set(request, performance.now() - sentAt)
   const headers = clientResponseHeaderPairs(upstream.headers, {
     config,
     proxyUrl: route.proxyUrl,
@@ -128,6 +130,21 @@ export async function forwardWithFetch(
     return new Response(again.body, { ...answer, headers: again.headers })
   }
   return new Response(watched, answer)
+}
+
+// Time to Clerk's response headers per client request, for the access log and metrics.
+const upstreamTimings = new WeakMap<Request, number>()
+
+/**
+ * Milliseconds from sending `request` upstream until Clerk's response headers arrived;
+ * `undefined` when it did not go upstream or got no answer.
+ *
+ * @example
+ * const response = await app.fetch(request)
+ * upstreamHeadersMs(request) // 41.7
+ */
+export function upstreamHeadersMs(request: Request): number | undefined {
+  return upstreamTimings.get(request)
 }
 
 /**

@@ -38,6 +38,8 @@ export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'cf-connecting-ipv6',
   'fastly-client-ip',
   'x-original-forwarded-for',
+  // A client's request id must not reach Clerk looking like the proxy's (see request-id.ts).
+  'x-request-id',
 ])
 
 /**

@@ -3,11 +3,15 @@
  * (`/healthz` plus the proxy, 404 elsewhere) and the lines they print at start-up. No
  * platform globals here: each adapter passes its own environment in.
  */
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { clerkProxyHandler, type ClerkProxyOptions } from './app.ts'
-import { readEnv, type EnvSource, type ProxyConfig } from './config.ts'
-import { BUFFERED_BODY_LIMIT } from './forward-fetch.ts'
-import { ConfigurationError } from './errors.ts'
+import { readEnv, resolveOperationsConfig, type EnvSource, type OperationsConfig, type ProxyConfig } from './config.ts'
+import { BUFFERED_BODY_LIMIT, upstreamHeadersMs } from './forward-fetch.ts'
+import { ConfigurationError, proxyErrorCodeOf } from './errors.ts'
+import { createProxyMetrics, type ProcessFigures, type ProxyMetrics } from './metrics/proxy-metrics.ts'
+import { renderExposition } from './metrics/registry.ts'
+import { createReadiness, fapiReachabilityProbe, readinessResponse, type Readiness } from './readiness.ts'
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id.ts'
 // Plain functions (no Node APIs once `write` is given): the same log lines as the Node server.
 import { createLogger, loggablePath, type LogFormat, type Logger } from './node/log.ts'
 
@@ -56,20 +60,69 @@ export function standaloneLogger(env: EnvSource | undefined, write: (line: strin
   return chosen === 'off' ? undefined : createLogger(chosen, write)
 }
 
+/** What a standalone server records besides its log: metrics (when on) and readiness. */
+export interface StandaloneOperations {
+  /** The metrics to record each request in; `undefined` when metrics are off. */
+  readonly metrics?: ProxyMetrics
+  /** What `/readyz` answers; told whenever Clerk answers a proxied request. */
+  readonly readiness?: Readiness
+}
+
+/** {@link StandaloneOperations} with what the metrics listener needs. */
+export interface ResolvedOperations extends StandaloneOperations {
+  readonly readiness: Readiness
+  /** Where the metrics listener binds; `undefined` when metrics are off. */
+  readonly metricsAddress: OperationsConfig['metrics']
+  /** The current metrics in Prometheus' text format. */
+  exposition(): string
+}
+
 /**
- * The app a standalone server runs: `GET /healthz` (outside the prefix), the proxy, and a
- * plain 404 for every other path; one access-log line per request when the body has been
- * sent (or the client went away). A response body that breaks off errors with a message that
- * holds no URL (runtimes print such errors).
+ * Readiness and (with `CLERK_PROXY_METRICS_PORT`) metrics for a Bun or Deno standalone server.
+ * Throws a {@link ConfigurationError} naming a bad metrics variable.
+ *
+ * @example
+ * const operations = standaloneOperations(config, { env: Bun.env }, { fetch: bunTransport.fetch, processFigures })
+ */
+export function standaloneOperations(
+  config: ProxyConfig,
+  options: { env?: EnvSource; metricsPort?: number; metricsHost?: string },
+  sources: { readonly fetch: (url: string, init: RequestInit) => Promise<Response>; readonly processFigures?: () => ProcessFigures },
+): ResolvedOperations {
+  const { metrics: metricsAddress } = resolveOperationsConfig(options, 1)
+  const readiness = createReadiness({ probe: fapiReachabilityProbe(config, sources.fetch) })
+  const metrics = metricsAddress
+    ? createProxyMetrics(config.proxyPath, { processFigures: sources.processFigures, ready: () => readiness.current().ready })
+    : undefined
+  return { metrics, readiness, metricsAddress, exposition: () => (metrics ? renderExposition(metrics.registry.snapshot()) : '') }
+}
+
+/**
+ * The app a standalone server runs: `GET /healthz` and `GET /readyz` (outside the prefix), the
+ * proxy, and a plain 404 for every other path; one access-log line per request when the body
+ * has been sent (or the client went away), with its request id, which the response carries
+ * as `X-Request-Id`. A response body that breaks off errors with a message that holds no URL
+ * (runtimes print such errors).
  *
  * @example
  * const app = standaloneApp({ env, peerAddress }, resolveConfig({ env }), logger)
  * Bun.serve({ fetch: (request, server) => app.fetch(request, { server }) })
  */
-export function standaloneApp(options: ClerkProxyOptions, config: ProxyConfig, logger?: Logger, bodyError: BodyErrorReason = defaultBodyError): Hono {
+export function standaloneApp(
+  options: ClerkProxyOptions,
+  config: ProxyConfig,
+  logger?: Logger,
+  bodyError: BodyErrorReason = defaultBodyError,
+  operations: StandaloneOperations = {},
+): Hono {
   const app = new Hono()
-  app.use(accessLog(logger, bodyError))
-  if (config.proxyPath !== '') app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  const requestId = (c: Context): string => requestIdFor(c.req.header(REQUEST_ID_HEADER), options.peerAddress?.(c), config.trustProxy)
+  app.use(accessLog(logger, bodyError, requestId, operations))
+  if (config.proxyPath !== '') {
+    app.get('/healthz', (c) => c.json({ status: 'ok' }))
+    const readiness = operations.readiness
+    if (readiness) app.get('/readyz', async () => readinessResponse(await readiness.check()))
+  }
   // The handler itself, not a mounted sub-app: one dispatch less per request.
   app.use(clerkProxyHandler(options))
   app.notFound((c) => c.text('Not Found', 404))
@@ -130,7 +183,7 @@ export function stopOnSignals(hooks: SignalHooks, timeoutMs: number, logger?: Lo
  * @example
  * console.log(startupNotice('bun', 'http://0.0.0.0:3000', config))
  */
-export function startupNotice(runtime: string, url: string, config: ProxyConfig): string {
+export function startupNotice(runtime: string, url: string, config: ProxyConfig, metricsUrl?: string): string {
   const trust =
     config.trustProxy.kind === 'none' ? 'none' : config.trustProxy.kind === 'hops' ? `${config.trustProxy.hops} hop(s)` : config.trustProxy.description
   return [
@@ -140,6 +193,7 @@ export function startupNotice(runtime: string, url: string, config: ProxyConfig)
     `  proxyUrl:  ${config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)'}`,
     `  trustProxy: ${trust}`,
     `  timeoutMs: ${config.timeoutMs}`,
+    ...(metricsUrl ? [`  metrics:   ${metricsUrl}/metrics`] : []),
   ].join('\n')
 }
 
@@ -150,13 +204,22 @@ export function startupNotice(runtime: string, url: string, config: ProxyConfig)
  * @example
  * announceStart('bun', running.url, running.config, Bun.env, running.logger, (line) => console.log(line))
  */
-export function announceStart(runtime: string, url: string, config: ProxyConfig, env: EnvSource | undefined, logger: Logger | undefined, write: (line: string) => void): void {
-  if (readEnv(env, 'CLERK_PROXY_LOG')?.trim() !== 'json') return write(startupNotice(runtime, url, config))
+export function announceStart(
+  runtime: string,
+  url: string,
+  config: ProxyConfig,
+  env: EnvSource | undefined,
+  logger: Logger | undefined,
+  write: (line: string) => void,
+  metricsUrl?: string,
+): void {
+  if (readEnv(env, 'CLERK_PROXY_LOG')?.trim() !== 'json') return write(startupNotice(runtime, url, config, metricsUrl))
   logger?.info(`clerk-proxy listening on ${url} (${runtime})`, {
     prefix: config.proxyPath || '/',
     fapi: config.fapiOrigin + config.fapiBasePath,
     proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',
     timeoutMs: config.timeoutMs,
+    ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}),
   })
 }
 
@@ -198,22 +261,36 @@ export const BODY_BROKE_OFF = 'the upstream response body broke off'
  * error inside a response body (the upstream broke off mid-body) with one that says only
  * that: the runtime prints such errors, and the original carries the upstream URL and query.
  */
-function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason): MiddlewareHandler {
+function accessLog(
+  logger: Logger | undefined,
+  bodyError: BodyErrorReason,
+  requestIdOf: (c: Context) => string,
+  { metrics, readiness }: StandaloneOperations,
+): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now()
+    metrics?.requestStarted()
+    const requestId = requestIdOf(c)
     await next()
     const method = c.req.method
     const path = loggablePath(c.req.url)
     const status = c.res.status
-    const log = (bytes: number, aborted: boolean): void =>
-      logger?.access({ method, path, status, upstreamMs: undefined, totalMs: performance.now() - started, bytes, aborted })
+    const upstreamMs = upstreamHeadersMs(c.req.raw)
+    const errorCode = proxyErrorCodeOf(c.res)
+    if (upstreamMs !== undefined && errorCode === undefined) readiness?.upstreamAnswered()
+    withHeader(c, REQUEST_ID_HEADER, requestId)
+    const log = (bytes: number, aborted: boolean): void => {
+      const totalMs = performance.now() - started
+      logger?.access({ method, path, status, upstreamMs, totalMs, bytes, aborted, requestId })
+      metrics?.requestFinished({ method, path, status, upstreamMs, totalMs, bytesIn: Number(c.req.header('content-length')) || 0, bytesOut: bytes, errorCode, aborted })
+    }
     const body = c.res.body
     if (body === null) return log(0, false)
     // Small answers were read whole before they were sent (see isSmallBody): they cannot break
     // off and hold no upstream connection, so without a logger there is nothing to count or
     // guard, and the runtime can send the buffer natively.
     const declared = c.res.headers.get('content-length')
-    if (!logger && declared !== null && Number(declared) <= BUFFERED_BODY_LIMIT) return
+    if (!logger && declared !== null && Number(declared) <= BUFFERED_BODY_LIMIT) return void (metrics && log(Number(declared), false))
     let bytes = 0
     let logged = false
     const once = (aborted: boolean): void => {
@@ -254,5 +331,16 @@ function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason): Midd
       { once: true },
     )
     c.res = new Response(counted, c.res)
+  }
+}
+
+/** Sets a response header, copying the response first when its headers are immutable. */
+function withHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value)
+  } catch {
+    const copy = new Response(c.res.body, c.res)
+    copy.headers.set(name, value)
+    c.res = copy
   }
 }

@@ -23,7 +23,7 @@ function runCli(args: string[], env: Record<string, string>, cwd = mkdtempSync(j
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
     child.on('close', (code) => {
       clearTimeout(timer)
       done({ code, stdout, stderr })
@@ -39,7 +39,7 @@ function startCli(args: string[], env: Record<string, string>, cwd?: string): Pr
       env: { PATH: process.env['PATH'] ?? '', ...env },
     })
     let output = ''
-    const timer = setTimeout(() => reject(new Error(`CLI did not start:\n${output}`)), 15_000)
+    const timer = setTimeout(() => reject(new Error(`CLI did not start:\n${output}`)), 60_000)
     const onData = (c: Buffer): void => {
       output += c.toString()
       const match = /listening on (http:\/\/[^\s"]+)/.exec(output)

@@ -24,7 +24,7 @@ function send(agent: Agent, method: string, path: string): Promise<{ status: num
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bodyBytes, socket: req.socket }))
     })
     req.on('error', reject)
-    req.setTimeout(5000, () => req.destroy(new Error('timed out')))
+    req.setTimeout(15_000, () => req.destroy(new Error('timed out')))
     req.end()
   })
 }

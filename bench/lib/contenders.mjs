@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { startNginxProxy } from './nginx.mjs'
-import { startServer, waitForHttp } from './processes.mjs'
+import { CPU_SETS, startServer, waitForHttp } from './processes.mjs'
 
 /**
  * @typedef {object} StartContext
@@ -66,6 +66,17 @@ export const CONTENDERS = [
     kind: 'ours',
     unavailable: (root) => needs(root, 'dist/src/cli/main.js', 'build output (npm run build)'),
     start: (ctx) => startAndWait(ctx, process.execPath, ['bin/clerk-proxy.js']),
+  },
+  {
+    // `--workers 2`: node:cluster, the primary handing connections to two workers. Compare with
+    // ours-node (one process) under BENCH_PIN=0: pinned, both workers would share one CPU.
+    id: 'ours-node-2w',
+    label: 'ours · Node · 2 workers',
+    runtime: 'node',
+    kind: 'ours',
+    unavailable: (root) =>
+      CPU_SETS ? 'pinned to one CPU, two workers would share it: run with BENCH_PIN=0' : needs(root, 'dist/src/cli/main.js', 'build output (npm run build)'),
+    start: (ctx) => startAndWait(ctx, process.execPath, ['bin/clerk-proxy.js', '--workers', '2']),
   },
   {
     id: 'clerk-node',

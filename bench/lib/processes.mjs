@@ -165,8 +165,13 @@ export function procCpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // Fields 14 and 15 of stat(5) (utime, stime), counted from the state field (3).
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+    // Fields 14 and 15 of stat(5) (utime, stime), counted from the state field (3), plus the
+    // running children's (cluster workers): stat counts children only once they have exited.
+    let seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+      seconds += procCpuSeconds(Number(child)) ?? 0
+    }
+    return seconds
   } catch {
     return undefined
   }

@@ -14,6 +14,9 @@ export interface ServeArguments {
   readonly trustProxy: string | undefined
   readonly timeout: string | undefined
   readonly log: LogFormat | undefined
+  readonly workers: string | undefined
+  readonly metricsPort: string | undefined
+  readonly metricsHost: string | undefined
 }
 
 /** A command-line mistake, reported with the usage hint. */
@@ -48,6 +51,9 @@ export function parseServeArguments(argv: readonly string[]): ServeArguments {
         'trust-proxy': { type: 'string' },
         timeout: { type: 'string' },
         log: { type: 'string' },
+        workers: { type: 'string', short: 'w' },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
       },
     }))
   } catch (error) {
@@ -72,6 +78,9 @@ export function parseServeArguments(argv: readonly string[]): ServeArguments {
     trustProxy: values['trust-proxy'],
     timeout: values.timeout,
     log,
+    workers: values.workers,
+    metricsPort: values['metrics-port'],
+    metricsHost: values['metrics-host'],
   }
 }
 
@@ -97,6 +106,9 @@ Options (each overrides the environment variable in brackets):
                           (default: none; the socket address is the client)
       --timeout <t>       upstream timeout, ms or s (30000, 30s) [CLERK_PROXY_TIMEOUT] (default 30s)
       --log <format>      pretty | json | off [CLERK_PROXY_LOG] (default pretty)
+  -w, --workers <n>       worker processes sharing the port, or auto (one per CPU) [CLERK_PROXY_WORKERS] (default 1)
+      --metrics-port <n>  serve Prometheus metrics on 127.0.0.1:<n>/metrics [CLERK_PROXY_METRICS_PORT] (default: off)
+      --metrics-host <a>  address of the metrics listener [CLERK_PROXY_METRICS_HOST] (default 127.0.0.1)
       --env-file <path>   read variables from this file (default: .env in the current folder, if present)
   -h, --help              show this help
   -v, --version           show the version

@@ -1,7 +1,11 @@
+import cluster from 'node:cluster'
 import { existsSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { resolveConfig, resolveOperationsConfig, type ProxyConfig } from '../config.ts'
 import { ConfigurationError } from '../errors.ts'
-import { serve } from '../node/server.ts'
-import { createLogger, type LogFormat } from '../node/log.ts'
+import { serve, type ServeOptions } from '../node/server.ts'
+import { createLogger, type LogFormat, type Logger } from '../node/log.ts'
+import { runPrimary, serveAsWorker } from '../node/workers.ts'
 import { parseServeArguments, SERVE_USAGE, UsageError, type ServeArguments } from './args.ts'
 import { COMMANDS_USAGE, runSubcommand } from './commands.ts'
 
@@ -54,26 +58,32 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     return 1
   }
   const logger = createLogger(logFormat)
+  const options: ServeOptions = {
+    env: process.env,
+    log: logger,
+    port: args.port,
+    host: args.host,
+    proxyPath: args.proxyPath,
+    proxyUrl: args.proxyUrl,
+    fapiUrl: args.fapiUrl,
+    trustProxy: args.trustProxy,
+    timeout: args.timeout,
+    metricsPort: args.metricsPort === undefined ? undefined : Number(args.metricsPort),
+    metricsHost: args.metricsHost,
+    // A worker stops when the primary tells it to (see workers.ts).
+    handleSignals: !cluster.isWorker,
+  }
   try {
-    const running = await serve({
-      env: process.env,
-      log: logger,
-      port: args.port,
-      host: args.host,
-      proxyPath: args.proxyPath,
-      proxyUrl: args.proxyUrl,
-      fapiUrl: args.fapiUrl,
-      trustProxy: args.trustProxy,
-      timeout: args.timeout,
-    })
-    const config = running.config
-    logger.info(`clerk-proxy ${packageVersion()} listening on ${running.url}`, {
-      prefix: config.proxyPath || '/',
-      fapi: config.fapiOrigin + config.fapiBasePath,
-      proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',
-      trustProxy: config.trustProxy.kind === 'none' ? 'none' : config.trustProxy.kind === 'hops' ? `${config.trustProxy.hops} hop(s)` : config.trustProxy.description,
-      timeoutMs: config.timeoutMs,
-    })
+    const operations = resolveOperationsConfig({ ...options, metricsPort: args.metricsPort, workers: args.workers }, availableParallelism())
+    if (operations.workers > 1 && cluster.isPrimary) {
+      // Validated once here, so a bad value is reported once rather than by every worker.
+      const config = resolveConfig(options)
+      const suffix = ` (${operations.workers} workers)`
+      return await runPrimary(operations, logger, (url, metricsUrl) => announce(logger, url + suffix, config, metricsUrl))
+    }
+    const running = await serve(options)
+    if (cluster.isWorker) serveAsWorker(running)
+    else announce(logger, running.url, running.config, running.metricsUrl)
     return undefined
   } catch (error) {
     if (error instanceof ConfigurationError) {
@@ -87,4 +97,16 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     }
     throw error
   }
+}
+
+/** The start-up line: where the server listens and what it proxies to (never the secret key). */
+function announce(logger: Logger, url: string, config: ProxyConfig, metricsUrl: string | undefined): void {
+  logger.info(`clerk-proxy ${packageVersion()} listening on ${url}`, {
+    prefix: config.proxyPath || '/',
+    fapi: config.fapiOrigin + config.fapiBasePath,
+    proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',
+    trustProxy: config.trustProxy.kind === 'none' ? 'none' : config.trustProxy.kind === 'hops' ? `${config.trustProxy.hops} hop(s)` : config.trustProxy.description,
+    timeoutMs: config.timeoutMs,
+    ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}),
+  })
 }

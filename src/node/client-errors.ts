@@ -54,22 +54,28 @@ const MESSAGES: Readonly<Record<number, string>> = {
  * socket without a word). The connection is destroyed at once when a response is already
  * under way on it or the peer is gone.
  *
- * `onRefused` hears of each refusal (status and Node's error code, nothing from the request).
+ * `onRefused` hears of each refusal (status, Node's error code and the proxy's error code;
+ * nothing from the request).
  *
  * @example
  * refuseUnservableRequests(server, 16384, (status, reason) => logger.info('refused', { status, reason }))
  */
-export function refuseUnservableRequests(server: Server, maxHeaderSize: number, onRefused: (status: number, reason: string) => void = () => {}): void {
+export function refuseUnservableRequests(
+  server: Server,
+  maxHeaderSize: number,
+  onRefused: (status: number, reason: string, code: ProxyErrorCode) => void = () => {},
+): void {
   server.on('clientError', (error: ClientError, socket: Duplex) => {
     const busy = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
     if (error.code === 'ECONNRESET' || !socket.writable || busy) return void socket.destroy()
     const status = clientErrorStatus(error, maxHeaderSize)
     // Only the status and Node's error code: the request itself may carry tokens.
-    onRefused(status, error.code ?? 'unknown')
-    socket.end(rawErrorResponse(status, status === 413 ? 'proxy_payload_too_large' : 'proxy_bad_request', MESSAGES[status] ?? 'Bad request'))
+    const code = status === 413 ? 'proxy_payload_too_large' : 'proxy_bad_request'
+    onRefused(status, error.code ?? 'unknown', code)
+    socket.end(rawErrorResponse(status, code, MESSAGES[status] ?? 'Bad request'))
   })
   server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
-    onRefused(405, 'CONNECT')
+    onRefused(405, 'CONNECT', 'proxy_method_not_allowed')
     socket.on('error', () => socket.destroy())
     socket.end(
       rawErrorResponse(405, 'proxy_method_not_allowed', 'CONNECT is not allowed', 'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n'),

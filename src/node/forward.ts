@@ -8,8 +8,12 @@ import { bodyAlreadyReadResponse } from '../errors.ts'
 import { connectionTokens, upstreamRequestHeaderList } from '../headers.ts'
 import { BodyTooLargeError, payloadTooLargeResponse } from '../request-limits.ts'
 import { responseHeaderValue, type ResponseShaping } from '../response-headers.ts'
+import type { UpstreamConnectivity } from '../readiness.ts'
+import { REQUEST_ID_HEADER } from '../request-id.ts'
 import { upstreamFailureResponse } from '../upstream-error.ts'
-import { UpstreamPool, type UpstreamNotices } from './upstream-pool.ts'
+import { UpstreamPool, type UpstreamConnectionEvents, type UpstreamNotices } from './upstream-pool.ts'
+
+export type { UpstreamConnectionEvents } from './upstream-pool.ts'
 
 /** What the Node forwarder recorded about one response, for the access log. */
 export interface UpstreamTiming {
@@ -22,8 +26,14 @@ export interface UpstreamTiming {
 /** The key under which the forwarder leaves an {@link UpstreamTiming} on the `ServerResponse`. */
 export const UPSTREAM_TIMING: unique symbol = Symbol('clerk-proxy.upstream-timing')
 
-/** A `ServerResponse` the forwarder may annotate with its timing. */
-export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTiming }
+/**
+ * Where the standalone server leaves the request id for the relay to send with Clerk's
+ * headers: a `setHeader` beforehand would put every `writeHead` on Node's slow path.
+ */
+export const REQUEST_ID: unique symbol = Symbol('clerk-proxy.request-id')
+
+/** A `ServerResponse` the forwarder may annotate with its timing (and the server with a request id). */
+export type TimedResponse = ServerResponse & { [UPSTREAM_TIMING]?: UpstreamTiming; [REQUEST_ID]?: string }
 
 const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': '1' } })
 
@@ -41,18 +51,20 @@ const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-s
  *
  * Connections come from an {@link UpstreamPool} per Frontend API origin (pre-connected,
  * HTTP/2 where offered, reopened ahead of need; `config.upstream`). A GET or HEAD that meets a
- * connection the upstream has just closed is sent once more on a fresh one.
+ * connection the upstream has just closed is sent once more on a fresh one. `hooks.connections`
+ * hears of every connection the pool puts to use or closes; `isConnected()` says whether one is
+ * open (readiness); `hooks.notices` tells when the Frontend API cannot be reached.
  *
  * @example
  * const forward = nodeForwarder()
  * forward.warm(resolveConfig({ env: process.env })) // connect before the first request
  * const app = clerkProxy({ forward, peerAddress: (c) => c.env.incoming.socket.remoteAddress })
  */
-export function nodeForwarder(notices?: UpstreamNotices): NodeForwarder {
+export function nodeForwarder(hooks: NodeForwarderHooks = {}): NodeForwarder {
   const pools = new Map<string, UpstreamPool>()
   const poolFor = (config: ProxyConfig): UpstreamPool => {
     let pool = pools.get(config.fapiOrigin)
-    if (!pool) pools.set(config.fapiOrigin, (pool = new UpstreamPool(config.fapiOrigin, config.upstream, notices)))
+    if (!pool) pools.set(config.fapiOrigin, (pool = new UpstreamPool(config.fapiOrigin, config.upstream, hooks.notices, hooks.connections)))
     return pool
   }
 
@@ -87,6 +99,7 @@ export function nodeForwarder(notices?: UpstreamNotices): NodeForwarder {
     warm(config: ProxyConfig): void {
       poolFor(config).warm()
     },
+    isConnected: (): boolean => [...pools.values()].some((pool) => pool.isConnected()),
     async close(): Promise<void> {
       await Promise.all([...pools.values()].map((pool) => pool.close()))
       pools.clear()
@@ -94,8 +107,16 @@ export function nodeForwarder(notices?: UpstreamNotices): NodeForwarder {
   })
 }
 
-/** The Node forwarder, plus pre-connecting and closing its upstream connections. */
-export interface NodeForwarder extends Forwarder {
+/** Who hears about the Node forwarder's upstream connections. */
+export interface NodeForwarderHooks {
+  /** Told when the Frontend API cannot be reached, and when it can again (the server logs it). */
+  readonly notices?: UpstreamNotices
+  /** Told of every connection put to use or closed (metrics). */
+  readonly connections?: UpstreamConnectionEvents
+}
+
+/** The Node forwarder, plus pre-connecting, readiness and closing its upstream connections. */
+export interface NodeForwarder extends Forwarder, UpstreamConnectivity {
   /** Opens the connection to `config`'s Frontend API now, before the first request (when `config.upstream.preconnect`). */
   warm(config: ProxyConfig): void
   /** Closes every upstream connection. */
@@ -189,6 +210,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     timing.upstreamMs = performance.now() - this.started
     outgoing[UPSTREAM_TIMING] = timing
     const { headers, contentLength } = clientHeaderRecord(rawHeaders, this.shaping)
+    // The server's request id (or one middleware before the proxy set) wins over Clerk's.
+    const requestId = outgoing[REQUEST_ID]
+    if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId
+    else if (outgoing.hasHeader(REQUEST_ID_HEADER)) delete headers[REQUEST_ID_HEADER]
     if (contentLength === undefined) this.countBytes = true
     else timing.bytes = Number(contentLength)
     this.headersSent = true

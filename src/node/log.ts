@@ -17,6 +17,8 @@ export interface AccessLogEntry {
   readonly bytes: number
   /** True when the client went away before the response was complete. */
   readonly aborted: boolean
+  /** The request id sent back as `X-Request-Id` (a trusted proxy's, or made by the server). */
+  readonly requestId?: string
 }
 
 /** Receives log lines; `write` defaults to standard output. */
@@ -54,7 +56,7 @@ export function createLogger(format: LogFormat, write: (line: string) => void = 
   return {
     access: (e) =>
       write(
-        `${e.method} ${e.path} ${e.status} upstream=${e.upstreamMs === undefined ? '-' : round(e.upstreamMs) + 'ms'} total=${round(e.totalMs)}ms bytes=${e.bytes}${e.aborted ? ' aborted' : ''}`,
+        `${e.method} ${e.path} ${e.status} upstream=${e.upstreamMs === undefined ? '-' : round(e.upstreamMs) + 'ms'} total=${round(e.totalMs)}ms bytes=${e.bytes}${e.requestId ? ` id=${e.requestId}` : ''}${e.aborted ? ' aborted' : ''}`,
       ),
     info: (msg, fields) => write(`${msg}${text(fields)}`),
     error: (msg, fields) => write(`error: ${msg}${text(fields)}`),

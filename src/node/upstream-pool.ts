@@ -11,6 +11,14 @@ export interface UpstreamNotices {
   reachable(message: string): void
 }
 
+/** Told when the upstream pool puts a connection to Clerk to use or it closes (for metrics). */
+export interface UpstreamConnectionEvents {
+  /** A connection opened, speaking this HTTP version (`2` or `1.1`). */
+  opened(httpVersion: string): void
+  /** A connection closed. */
+  closed(httpVersion: string): void
+}
+
 /** Streams multiplexed on one HTTP/2 connection before the pool opens a second (Node's server default is 100). */
 const MAX_STREAMS_PER_SESSION = 100
 /** First wait before connecting again after a failure; doubled each time up to {@link MAX_BACKOFF_MS}. */
@@ -48,6 +56,8 @@ export class UpstreamPool {
   /** Clients waiting for a connection already being opened, rather than opening another. */
   private readonly claims: ((socket: Socket | undefined) => void)[] = []
   private opening = 0
+  /** The HTTP version of each pool client's current connection, for {@link UpstreamConnectionEvents}. */
+  private readonly versions = new WeakMap<Dispatcher, string>()
   private protocol: 'h2' | 'http/1.1' | undefined
   private failures = 0
   private reported = false
@@ -58,6 +68,7 @@ export class UpstreamPool {
     origin: string,
     private readonly settings: UpstreamSettings,
     private readonly notices: UpstreamNotices | undefined = undefined,
+    private readonly connections: UpstreamConnectionEvents | undefined = undefined,
   ) {
     const url = new URL(origin)
     this.endpoint = {
@@ -77,7 +88,11 @@ export class UpstreamPool {
     // A client that took a ready socket, or connected on demand, leaves the ready set short;
     // one that lost its connection too: top it up for the next request.
     this.pool.on('connect', () => this.refill())
-    this.pool.on('disconnect', () => this.refill())
+    this.pool.on('disconnect', (_origin, targets) => {
+      const version = this.versions.get(targets[targets.length - 1]!)
+      if (version) this.connections?.closed(version)
+      this.refill()
+    })
   }
 
   /** Opens the first connection now (when pre-connecting is on) instead of on the first request. */
@@ -88,6 +103,11 @@ export class UpstreamPool {
   /** Sends a request through the pool (see undici's `Dispatcher.dispatch`). */
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
     this.pool.dispatch(options, handler)
+  }
+
+  /** True while a connection to the Frontend API is open: in use, or ready and waiting. */
+  isConnected(): boolean {
+    return this.ready.length > 0 || this.pool.stats.connected > 0
   }
 
   /** Closes every connection, ready or in use, once in-flight requests are done. */
@@ -106,7 +126,10 @@ export class UpstreamPool {
       connect: (endpoint, callback) => {
         const attach = (error: Error | null, socket: Socket | null): void => {
           if (!socket) return callback(error ?? new Error('no socket'), null)
-          client.pipelining = isHttp2(socket) ? MAX_STREAMS_PER_SESSION : 1
+          const version = isHttp2(socket) ? '2' : '1.1'
+          client.pipelining = version === '2' ? MAX_STREAMS_PER_SESSION : 1
+          this.versions.set(client, version)
+          this.connections?.opened(version)
           callback(null, socket)
         }
         const ready = this.takeReady()
@@ -134,6 +157,8 @@ export class UpstreamPool {
       }
       // What the upstream sent meanwhile (an HTTP/2 server's SETTINGS) goes back for the client to read.
       if (early.length > 0) socket.unshift(Buffer.concat(early))
+      // A connection that lasted until it was needed ends any run of failures.
+      this.failures = 0
       return socket
     }
     return undefined
@@ -166,8 +191,10 @@ export class UpstreamPool {
       this.protocol = isHttp2(socket) ? 'h2' : 'http/1.1'
       if (this.reported) this.notices?.reachable('connected to the Frontend API')
       this.reported = false
-      this.failures = 0
-      if (claim) return claim(socket)
+      if (claim) {
+        this.failures = 0
+        return claim(socket)
+      }
       const opened = performance.now()
       // The connector's own 'error' listener stays on the socket, so an idle reset is not thrown.
       const onClose = (): void => {
@@ -177,8 +204,9 @@ export class UpstreamPool {
         // Closed while waiting to be used (the upstream's idle close): replace it now. One
         // the upstream drops straight away waits out a backoff, so an upstream that keeps
         // dropping connections is not hammered (nothing is logged: the next connect may work).
-        if (performance.now() - opened < SHORT_LIVED_MS) this.failed(undefined)
-        else this.refill()
+        if (performance.now() - opened < SHORT_LIVED_MS) return this.failed(undefined)
+        this.failures = 0
+        this.refill()
       }
       // Reading what arrives is what lets a close be seen: an unread socket never emits 'end'.
       const early: Buffer[] = []

@@ -422,7 +422,7 @@ export function describeConformance(target: ConformanceTarget): void {
         r.end()
         const seen = await fapi.waitFor(tagged(tag))
         r.destroy()
-        await expect.poll(() => seen.aborted, { timeout: 5000 }).toBe(true)
+        await expect.poll(() => seen.aborted).toBe(true)
         // The abort crashed nothing (Clerk's helper hit a Node AbortSignal crash here): the next request is served.
         expect((await send({ target: '/__clerk/v1/environment' }, on)).status).toBe(200)
       } finally {

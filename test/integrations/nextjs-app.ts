@@ -3,7 +3,6 @@
  * `next build` runs once per test run (the first caller builds, the others wait for it).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { send } from './cases.ts'
 
@@ -43,27 +42,17 @@ export function buildNextApp(): Promise<void> {
   })())
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const port = (probe.address() as { port: number }).port
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
-
 /**
- * Starts `next start` on a free loopback port with exactly these environment variables and
- * waits until the home page answers.
+ * Starts `next start` on a loopback port the OS picks (`-p 0`, read back from the `Local:` line
+ * it prints) with exactly these environment variables and waits until the home page answers.
  *
  * @example
  * const app = await startNextApp({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url })
  */
 export async function startNextApp(env: Record<string, string>): Promise<RunningNext> {
   await buildNextApp()
-  const port = await freePort()
   const sink = { text: '' }
-  const child = runNext(['start', '-p', String(port), '-H', '127.0.0.1'], env, sink)
-  const baseUrl = `http://127.0.0.1:${port}`
+  const child = runNext(['start', '-p', '0', '-H', '127.0.0.1'], env, sink)
   const stop = async (): Promise<void> => {
     if (child.pid === undefined || child.exitCode !== null) return
     const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -72,11 +61,13 @@ export async function startNextApp(env: Record<string, string>): Promise<Running
     if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL')
   }
   const deadline = Date.now() + 60_000
+  let baseUrl = ''
   for (;;) {
+    baseUrl ||= /Local:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(sink.text)?.[1] ?? ''
     try {
-      if ((await send(`${baseUrl}/`)).status === 200) break
+      if (baseUrl && (await send(`${baseUrl}/`)).status === 200) break
     } catch {
-      // not listening yet
+      // not answering yet
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop()

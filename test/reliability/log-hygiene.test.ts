@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
-import { rawRequest } from './raw-http.ts'
+import { rawRequest, type RawResponse } from './raw-http.ts'
 import { eventually, PROCESS_TARGETS, ROOT, testSecret } from './targets.ts'
 
 const QUERY_TOKEN = 'QueryTokenValue1234'
@@ -27,7 +27,7 @@ for (const target of PROCESS_TARGETS) {
         const proxy = await target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_LOG: format, CLERK_PROXY_TIMEOUT: '800', CLERK_PROXY_MAX_BODY: '1kb' })
         const q = `?__clerk_db_jwt=${QUERY_TOKEN}&redirect_url=https%3A%2F%2Fapp.example.com%2F%3Ftoken%3D${QUERY_TOKEN}`
         const common = `Host: app.example.com\r\nCookie: __session=${COOKIE_VALUE}; __client_uat=${COOKIE_VALUE}\r\nAuthorization: Bearer ${AUTH_VALUE}\r\nConnection: close`
-        const send = (requestLine: string, extra = '', body = ''): Promise<unknown> => rawRequest(proxy.url, `${requestLine}\r\n${common}${extra}`, body, { timeoutMs: 5_000 })
+        const send = (requestLine: string, extra = '', body = ''): Promise<RawResponse> => rawRequest(proxy.url, `${requestLine}\r\n${common}${extra}`, body, { leaveOnceAnswered: true })
         const results = await Promise.all([
           send(`GET /__clerk/v1/client${q} HTTP/1.1`),
           send(`POST /__clerk/v1/client/sign_ins${q} HTTP/1.1`, `\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${`password=${QUERY_TOKEN}`.length}`, `password=${QUERY_TOKEN}`),
@@ -36,7 +36,7 @@ for (const target of PROCESS_TARGETS) {
           send(`GET /__clerk/redirect?to=https://app.example.com/?t=${QUERY_TOKEN} HTTP/1.1`),
           send(`GET /__clerk/hangup${q} HTTP/1.1`),
           send(`GET /__clerk/garbage${q} HTTP/1.1`),
-          send(`GET /__clerk/slow-headers?ms=5000&t=${QUERY_TOKEN} HTTP/1.1`),
+          send(`GET /__clerk/slow-headers?ms=30000&t=${QUERY_TOKEN} HTTP/1.1`),
           send(`GET /__clerk/stall-body${q} HTTP/1.1`),
           send(`GET /__clerk/reset-mid-body${q} HTTP/1.1`),
           send(`HEAD /__clerk/v1/environment${q} HTTP/1.1`),
@@ -51,7 +51,7 @@ for (const target of PROCESS_TARGETS) {
           send(`GET http://evil.example/__clerk/v1/client${q} HTTP/1.1`),
           send(`GET /__clerk/v1/client${q} HTTP/1.1`, '\r\nHost: a b\\c'),
           send(`NOTAMETHOD /__clerk${q} HTTP/1.1`),
-          rawRequest(proxy.url, `CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nAuthorization: Bearer ${AUTH_VALUE}`),
+          rawRequest(proxy.url, `CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nAuthorization: Bearer ${AUTH_VALUE}`, '', { leaveOnceAnswered: true }),
           // A client that leaves mid-download.
           rawRequest(proxy.url, `GET /__clerk/download?bytes=20000000&t=${QUERY_TOKEN} HTTP/1.1\r\n${common}`, '', { timeoutMs: 300 }),
         ])
@@ -61,7 +61,7 @@ for (const target of PROCESS_TARGETS) {
         output = proxy.output()
         if (process.env['SHOW_LOGS']) console.log(output)
         await fapi.close()
-      }, 30_000)
+      }, 90_000)
       afterAll(async () => {
         await fapi?.close()
       })

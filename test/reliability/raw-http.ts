@@ -20,6 +20,8 @@ export interface RawResponse {
   readonly ms: number
   /** True when the socket was still open at the timeout. */
   readonly timedOut: boolean
+  /** True when the client closed the connection itself once the answer was complete (`leaveOnceAnswered`). */
+  readonly leftByClient?: boolean
 }
 
 /** Host and port of a base URL like `http://127.0.0.1:3000`. */
@@ -30,8 +32,10 @@ export function endpoint(baseUrl: string): { host: string; port: number } {
 
 /**
  * Writes `head` (request line and header lines, without the final blank line) and `body`,
- * then reads until the server closes the connection or `timeoutMs` passes. Add
- * `Connection: close` yourself when you want the server to close after answering.
+ * then reads until the server closes the connection or `timeoutMs` passes (default 15 s, a
+ * bound for a hang, generous for a loaded machine). Add `Connection: close` yourself when you
+ * want the server to close after answering, or pass `leaveOnceAnswered` for a server that keeps
+ * the connection open: the client leaves once a framed answer is complete.
  *
  * @example
  * const res = await rawRequest(url, 'GET /__clerk/v1/client HTTP/1.1\r\nHost: x\r\nConnection: close')
@@ -40,7 +44,7 @@ export function rawRequest(
   baseUrl: string,
   head: string,
   body: Buffer | string = '',
-  options: { timeoutMs?: number; onSocket?: (socket: Socket) => void } = {},
+  options: { timeoutMs?: number; onSocket?: (socket: Socket) => void; leaveOnceAnswered?: boolean } = {},
 ): Promise<RawResponse> {
   const { host, port } = endpoint(baseUrl)
   const started = performance.now()
@@ -48,15 +52,19 @@ export function rawRequest(
     const chunks: Buffer[] = []
     const socket = connect({ host, port })
     let done = false
-    const finish = (timedOut: boolean): void => {
+    const finish = (timedOut: boolean, leftByClient = false): void => {
       if (done) return
       done = true
       clearTimeout(timer)
       socket.destroy()
-      resolve(parseResponse(Buffer.concat(chunks), performance.now() - started, timedOut))
+      const response = parseResponse(Buffer.concat(chunks), performance.now() - started, timedOut)
+      resolve(leftByClient ? { ...response, leftByClient } : response)
     }
-    const timer = setTimeout(() => finish(true), options.timeoutMs ?? 5_000)
-    socket.on('data', (chunk) => chunks.push(chunk))
+    const timer = setTimeout(() => finish(true), options.timeoutMs ?? 15_000)
+    socket.on('data', (chunk) => {
+      chunks.push(chunk)
+      if (options.leaveOnceAnswered && answered(parseResponse(Buffer.concat(chunks), 0, false), head.startsWith('HEAD '))) finish(false, true)
+    })
     socket.on('close', () => finish(false))
     socket.on('error', () => finish(false))
     socket.on('connect', () => {
@@ -64,6 +72,15 @@ export function rawRequest(
       options.onSocket?.(socket)
     })
   })
+}
+
+/** Whether a final response and its whole body (by Content-Length, or up to the last chunk) are in. */
+function answered(response: RawResponse, headOnly: boolean): boolean {
+  if (response.status < 200) return false
+  if (headOnly || response.status === 204 || response.status === 304) return true
+  if (response.headers['transfer-encoding']?.some((v) => /chunked/i.test(v))) return /\r\n0\r\n(?:[^\r\n]+\r\n)*\r\n$/.test(response.raw)
+  const length = Number(response.headers['content-length']?.[0] ?? NaN)
+  return Number.isFinite(length) && response.body.length >= length
 }
 
 /** Parses one or more responses received on a socket; the last complete head wins. */

@@ -51,10 +51,12 @@ export interface FapiStandIn {
   readonly url: string
   readonly port: number
   readonly requests: RecordedRequest[]
-  /** Resolves with the first recorded request matching, waiting up to `timeoutMs`. */
+  /** Resolves with the first recorded request matching, waiting up to `timeoutMs` (20 s: generous for a loaded machine). */
   waitFor(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>
   /** Releases every response held by `/hold`. */
   release(): void
+  /** Client-side ports of the open connections that have not carried a request (yet). */
+  portsWithoutRequest(): number[]
   /** How `/v1/proxy-health` answers (spec-shaped); mutable. */
   readonly proxyHealth: ProxyHealthRules
   /** Extra route handlers tests may add; return true when handled. */
@@ -104,6 +106,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
   const waiters: { predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = []
   const held: (() => void)[] = []
   const sockets = new Set<Socket>()
+  const socketsWithRequest = new WeakSet<Socket>()
   const routes: FapiStandIn['routes'] = []
   const asset = assetPayload(1_400_000)
   const assetGzip = gzipSync(asset)
@@ -123,6 +126,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
       completed: false,
     }
     requests.push(record)
+    socketsWithRequest.add(req.socket)
     res.on('finish', () => (record.completed = true))
     res.on('close', () => {
       if (!res.writableFinished) record.aborted = true
@@ -333,7 +337,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     requests,
     routes,
     proxyHealth,
-    waitFor(predicate, timeoutMs = 5000) {
+    waitFor(predicate, timeoutMs = 20_000) {
       const found = requests.find(predicate)
       if (found) return Promise.resolve(found)
       return new Promise((resolve, reject) => {
@@ -347,6 +351,9 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     },
     release() {
       for (const release of held.splice(0)) release()
+    },
+    portsWithoutRequest() {
+      return [...sockets].filter((socket) => !socketsWithRequest.has(socket)).map((socket) => socket.remotePort ?? 0)
     },
     close() {
       for (const release of held.splice(0)) release()

@@ -80,7 +80,7 @@ export function sendRaw(baseUrl: string, req: RawRequest): Promise<RawResponse> 
  * @example
  * const answer = await sendBytes(proxy.url, 'GET http://evil/ HTTP/1.1\r\nHost: x\r\n\r\n')
  */
-export function sendBytes(baseUrl: string, bytes: string, timeoutMs = 3000): Promise<string> {
+export function sendBytes(baseUrl: string, bytes: string, timeoutMs = 15_000): Promise<string> {
   const base = new URL(baseUrl)
   return new Promise((resolve, reject) => {
     const socket = connect(Number(base.port), base.hostname)

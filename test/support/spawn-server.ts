@@ -20,7 +20,7 @@ export interface SpawnedServer extends RunningTarget {
  * @example
  * const server = await spawnServer('node_modules/.bin/bun', ['run', 'adapters/bun.ts'], { PORT: '0', … })
  */
-export function spawnServer(command: string, args: readonly string[], env: Record<string, string>, timeoutMs = 20_000): Promise<SpawnedServer> {
+export function spawnServer(command: string, args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<SpawnedServer> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''

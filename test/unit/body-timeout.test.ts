@@ -22,8 +22,7 @@ describe('withIdleTimeout', () => {
     expect((await reader.read()).value).toEqual(new Uint8Array([0]))
     expect((await reader.read()).value).toEqual(new Uint8Array([1]))
     void reader.read()
-    for (let waited = 0; idle === 0 && waited < 5_000; waited += 50) await sleep(50)
-    expect(idle).toBe(1)
+    await expect.poll(() => idle).toBe(1)
   })
 
   test('a reader that is slow to read does not count as a stalled source', async () => {

@@ -57,14 +57,12 @@ describe('forwardWithFetch bodies', () => {
   })
 
   test('a small answer whose body stalls: 504 proxy_timeout, the upstream request given up', async () => {
-    const started = Date.now()
+    // The stalled body never ends: only the timeout can produce this answer.
     const response = await forward('/small-stall')
     expect(response.status).toBe(504)
     expect(await response.json()).toMatchObject({ errors: [{ code: 'proxy_timeout' }] })
-    expect(Date.now() - started).toBeLessThan(timeoutMs + 3_000)
     const record = await fapi.waitFor((r) => r.url === '/small-stall')
-    for (let i = 0; i < 100 && !record.aborted; i++) await new Promise((r) => setTimeout(r, 20))
-    expect(record.aborted).toBe(true)
+    await expect.poll(() => record.aborted).toBe(true)
   })
 
   test('a small answer reset mid-body: 502 proxy_request_failed', async () => {
