@@ -1,6 +1,7 @@
 // `npm run bench:wan`: every Clerk Frontend API proxy measured over a simulated network link to
-// an HTTPS, Cloudflare-like stand-in for FAPI, in round trips. Flags (after `--`):
-//   --quick                 RTT 40 ms, gap 3 s, short upstream-close variant, fewer samples (≈ 2 min)
+// an HTTPS, Cloudflare-like stand-in for FAPI, in round trips. A full run takes ≈ 13 min (the
+// idle gaps, 2.5 min per RTT, are waited once for all contenders). Flags (after `--`):
+//   --quick                 RTT 40 ms, gap 3 s, short upstream-close variant, fewer samples (≈ 1 min)
 //   --rtt 10,40,100         RTTs in ms (default 10,40,100)
 //   --contenders a,b        ids: direct, ours-node, ours-bun, ours-deno, clerk-node, clerk-bun,
 //                           nginx-guide, nginx-tuned (default all)
