@@ -1,17 +1,9 @@
 /**
  * The Cloudflare Workers adapter: a module worker `{ fetch(request, env, ctx) }`. The
  * configuration comes from the `env` binding (`wrangler.toml` `[vars]` and secrets); the client
- * IP from `CF-Connecting-IP`, which Cloudflare sets on every request (the leftmost
- * `X-Forwarded-For` there is whatever the client wrote). The proxy always sets
- * `X-Forwarded-For` itself: otherwise Cloudflare stamps the worker's own address on a request
- * to another Cloudflare zone, which Clerk's Frontend API is.
- *
- * Compression: Cloudflare rewrites the `Accept-Encoding` a worker sees to `br, gzip` and keeps
- * the client's own in `request.cf.clientAcceptEncoding`. The proxy asks Clerk with the
- * client's own value, and returns Clerk's body with its `Content-Encoding`: workerd hands the
- * compressed bytes on (`encodeBody: 'automatic'`), re-encoding only when the client prefers
- * another encoding it accepts. Assets cross the wire compressed, never in an encoding the
- * client did not ask for.
+ * IP from `CF-Connecting-IP`, which Cloudflare sets on every request. The proxy always sets
+ * `X-Forwarded-For` itself, and asks Clerk in the client's own `Accept-Encoding`, so assets
+ * cross the wire compressed (docs/platforms.md#cloudflare-workers explains both).
  *
  * @example
  * // src/index.ts, with wrangler.toml `main = "src/index.ts"`
@@ -21,7 +13,8 @@
  */
 import type { Context } from 'hono'
 import { clerkProxy } from '../src/app.ts'
-import type { EnvSource, ProxyConfig } from '../src/config.ts'
+import type { EnvSource } from '../src/config/env.ts'
+import type { ProxyConfig } from '../src/config/proxy.ts'
 import { forwardWithFetch, type FetchTransport, type UpstreamRoute } from '../src/forward-fetch.ts'
 import { platformIpHeader } from '../src/platform.ts'
 
@@ -66,18 +59,14 @@ export function cloudflareForwarder(c: Context, route: UpstreamRoute, config: Pr
       return fetch(url, { ...init, headers })
     },
     decodesBody: false,
+    endsBrokenBodies: true,
   }
   return forwardWithFetch(request, route, config, transport)
 }
 
-/**
- * The variables from the `env` binding. The binding object itself is the source, so the
- * configuration is validated once per `env` object rather than on every request.
- */
-const envFromBinding = (c: Context): EnvSource => (c.env ?? {}) as EnvSource
-
 const app = clerkProxy({
-  contextEnv: envFromBinding,
+  // The binding object itself is the source: the configuration is validated once per `env` object, not per request.
+  contextEnv: (c) => (c.env ?? {}) as EnvSource,
   peerAddress: cloudflarePeerAddress,
   forward: cloudflareForwarder,
   trustProxy: false,

@@ -12,10 +12,12 @@
  * @module
  */
 import type { ClerkProxyOptions } from '../src/app.ts'
+import type { UpstreamOptions } from '../src/config/upstream.ts'
 import { nodeProxyMiddleware, type NodeMiddleware } from '../src/node/middleware.ts'
 
 export type { NodeMiddleware } from '../src/node/middleware.ts'
 export type { ClerkProxyOptions } from '../src/app.ts'
+export type { UpstreamOptions } from '../src/config/upstream.ts'
 
 /**
  * Creates the middleware. Options mirror the environment variables (`CLERK_SECRET_KEY`, …),
@@ -25,6 +27,6 @@ export type { ClerkProxyOptions } from '../src/app.ts'
  * @example
  * app.use(clerkProxyMiddleware({ proxyUrl: 'https://app.example.com/__clerk', trustProxy: 1 }))
  */
-export function clerkProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddleware {
+export function clerkProxyMiddleware(options: ClerkProxyOptions & UpstreamOptions = {}): NodeMiddleware {
   return nodeProxyMiddleware(options)
 }

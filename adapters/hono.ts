@@ -17,7 +17,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { ConnInfo } from 'hono/conninfo'
 import { clerkProxyHandler, type ClerkProxyOptions } from '../src/app.ts'
-import type { EnvSource } from '../src/config.ts'
+import type { EnvSource } from '../src/config/env.ts'
 
 /** Options for {@link clerkProxyMiddleware}: the proxy's options plus the platform's `getConnInfo`. */
 export interface HonoProxyOptions extends ClerkProxyOptions {

@@ -9,6 +9,17 @@
  * @module
  */
 export { serve, type RunningServer, type ServeOptions } from '../src/node/server.ts'
-export { nodeForwarder, nodePeerAddress, readNodeHeader, type UpstreamConnectionEvents } from '../src/node/forward.ts'
-export { createLogger, type AccessLogEntry, type LogFormat, type Logger } from '../src/node/log.ts'
+export {
+  nodeForwarder,
+  nodePeerAddress,
+  readNodeHeader,
+  type NodeForwarder,
+  type NodeForwarderHooks,
+  type UpstreamConnectionEvents,
+} from '../src/node/forward.ts'
+export type { UpstreamNotices } from '../src/node/upstream-pool.ts'
+export type { UpstreamConfig, UpstreamOptions } from '../src/config/upstream.ts'
+export { createLogger, type AccessLogEntry, type LogFormat, type Logger } from '../src/log.ts'
+export type { ServerConfigOptions } from '../src/config/server.ts'
+export type { StandaloneServeOptions } from '../src/standalone/serve.ts'
 export type { Readiness, ReadinessState, UpstreamConnectivity } from '../src/readiness.ts'

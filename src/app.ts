@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { resolveClientIp } from './client-ip.ts'
-import { resolveConfig, type EnvSource, type ProxyConfig, type ProxyConfigOptions } from './config.ts'
+import type { EnvSource } from './config/env.ts'
+import { resolveConfig, type ProxyConfig, type ProxyConfigOptions } from './config/proxy.ts'
 import { ConfigurationError, proxyErrorResponse } from './errors.ts'
 import { forwardWithFetch, type FetchTransport, type UpstreamRoute } from './forward-fetch.ts'
 import { publicProxyUrl, type HeaderReader } from './public-url.ts'
@@ -63,13 +64,15 @@ export function clerkProxy(options: ClerkProxyOptions = {}): Hono {
 
 /**
  * The proxy as one Hono middleware: answers `<prefix>/*` and calls `next()` for every other
- * path, so it can run inside an existing app (see `@fapi-proxy/clerk/hono`).
+ * path, so it can run inside an existing app (see `@fapi-proxy/clerk/hono`). A server that has
+ * already resolved the configuration passes it as `config`, so it is not parsed again (it is
+ * not used with `contextEnv`, where the configuration follows each request's environment).
  *
  * @example
  * app.use(clerkProxyHandler({ env: process.env }))
  */
-export function clerkProxyHandler(options: ClerkProxyOptions = {}): MiddlewareHandler {
-  const configFor = configResolver(options)
+export function clerkProxyHandler(options: ClerkProxyOptions = {}, config?: ProxyConfig): MiddlewareHandler {
+  const configFor = configResolver(options, config)
   const forward = options.forward ?? fetchForwarder(options.transport ?? defaultTransport)
   const readHeader = options.readHeader ?? ((c: Context, name: string) => c.req.header(name))
   const peerAddress = options.peerAddress ?? (() => undefined)
@@ -90,7 +93,7 @@ export function clerkProxyHandler(options: ClerkProxyOptions = {}): MiddlewareHa
       return response
     }
     const header: HeaderReader = (name) => readHeader(c, name)
-    const refused = refuseRequest(rest, header, config.maxBodyBytes)
+    const refused = refuseRequest(rest, header, config)
     if (refused) return refused
     const peer = peerAddress(c)
     const proxyUrl = publicProxyUrl(config, target.origin, header, peer)
@@ -122,8 +125,11 @@ function fetchForwarder(transport: FetchTransport): Forwarder {
   return async (c, route, config) => forwardWithFetch(c.req.raw, route, config, transport)
 }
 
-/** Resolves the configuration once (or once per env object, for per-request platforms). */
-function configResolver(options: ClerkProxyOptions): (c: Context) => ProxyConfig | ConfigurationError {
+/**
+ * Resolves the configuration once (or once per env object, for per-request platforms); a
+ * server that resolved it already hands it over as `resolved`.
+ */
+function configResolver(options: ClerkProxyOptions, resolved?: ProxyConfig): (c: Context) => ProxyConfig | ConfigurationError {
   const attempt = (env: EnvSource | undefined): ProxyConfig | ConfigurationError => {
     try {
       return resolveConfig({ ...options, env })
@@ -134,7 +140,7 @@ function configResolver(options: ClerkProxyOptions): (c: Context) => ProxyConfig
   }
   const contextEnv = options.contextEnv
   if (!contextEnv) {
-    const once = attempt(options.env)
+    const once = resolved ?? attempt(options.env)
     return () => once
   }
   const cache = new WeakMap<object, ProxyConfig | ConfigurationError>()

@@ -1,9 +1,9 @@
 import { withIdleTimeout } from './body-timeout.ts'
-import type { ProxyConfig } from './config.ts'
+import type { ProxyConfig } from './config/proxy.ts'
 import { bodyAlreadyReadResponse } from './errors.ts'
 import { upstreamRequestHeaderPairs } from './headers.ts'
-import { BodyTooLargeError, limitBodyStream, payloadTooLargeResponse } from './request-limits.ts'
-import { acceptsGzip, askForGzip, gzipAgain } from './recompress.ts'
+import { BodyRefusedError, upstreamBody } from './request-body.ts'
+import { BodyTooLargeError, payloadTooLargeResponse } from './request-limits.ts'
 import { clientResponseHeaderPairs } from './response-headers.ts'
 import { upstreamFailureResponse, UpstreamTimeoutError } from './upstream-error.ts'
 
@@ -20,10 +20,12 @@ export interface FetchTransport {
    */
   readonly decodesBody: boolean
   /**
-   * True to compress a decoded body again with gzip (`CompressionStream`) for a client that
-   * accepts gzip (Deno, whose fetch always decodes); the upstream is then asked for gzip only.
+   * True when `fetch` ends an upstream request body normally when its source stream errors
+   * (workerd): the proxy then aborts the upstream request itself when the client's body breaks,
+   * so Clerk never receives a cut body as complete. Elsewhere fetch aborts on its own (and
+   * Deno's keeps its upstream connection open when aborted while it still writes the body).
    */
-  readonly recompress?: boolean
+  readonly endsBrokenBodies?: boolean
 }
 
 /** Everything the proxy decided about one request before it goes upstream. */
@@ -66,32 +68,41 @@ export async function forwardWithFetch(
   else clientSignal.addEventListener('abort', onClientAbort, { once: true })
   const timer = setTimeout(() => controller.abort(new UpstreamTimeoutError(config.timeoutMs)), config.timeoutMs)
 
-  let body: ReadableStream<Uint8Array> | null = hasBody ? request.body : null
-  // A declared Content-Length was checked up front; a body without one is counted as it streams.
-  if (body && !request.headers.has('content-length')) body = limitBodyStream(body, config.maxBodyBytes, (e) => controller.abort(e))
-  const headerPairs = upstreamRequestHeaderPairs(request.headers, {
-    proxyUrl: route.proxyUrl,
-    secretKey: config.secretKey,
-    clientIp: route.clientIp,
-  })
-  const gzipForClient = transport.recompress === true && method !== 'HEAD' && acceptsGzip(request.headers.get('accept-encoding'))
-  const init: RequestInit & { duplex?: 'half' } = {
-    method,
-    headers: gzipForClient ? askForGzip(headerPairs) : headerPairs,
-    body,
-    redirect: 'manual',
-    signal: controller.signal,
-  }
-  if (hasBody) init.duplex = 'half'
-
   const fail = (error: unknown): Response => {
     clientSignal.removeEventListener('abort', onClientAbort)
     clearTimeout(timer)
     const reason: unknown = controller.signal.reason
     if (reason instanceof BodyTooLargeError) return payloadTooLargeResponse(config.maxBodyBytes)
+    if (reason instanceof BodyRefusedError) return reason.response
     const failure = reason instanceof UpstreamTimeoutError ? 'timeout' : clientSignal.aborted ? 'client_aborted' : 'failed'
     return upstreamFailureResponse(failure, config.timeoutMs, error)
   }
+
+  // Held to its declared length and the limits: a body the framework in front cut short must never reach Clerk as whole.
+  let body: ArrayBuffer | ReadableStream<Uint8Array> | null = null
+  if (hasBody) {
+    try {
+      body = await upstreamBody(request, config, controller.signal, (error) => {
+        const refused = error instanceof BodyRefusedError || error instanceof BodyTooLargeError
+        if (refused || transport.endsBrokenBodies) controller.abort(error)
+      })
+    } catch (error) {
+      return fail(error)
+    }
+  }
+  const init: RequestInit & { duplex?: 'half' } = {
+    method,
+    headers: upstreamRequestHeaderPairs(request.headers, {
+      proxyUrl: route.proxyUrl,
+      secretKey: config.secretKey,
+      clientIp: route.clientIp,
+    }),
+    body,
+    redirect: 'manual',
+    signal: controller.signal,
+  }
+  if (body instanceof ReadableStream) init.duplex = 'half'
+
 
   let upstream: Response
   const sentAt = performance.now()
@@ -125,10 +136,6 @@ export async function forwardWithFetch(
   clearTimeout(timer)
   // The head arrived in time; a body that then stalls for as long ends with a closed connection.
   const watched = withIdleTimeout(upstream.body, config.timeoutMs, () => controller.abort(new UpstreamTimeoutError(config.timeoutMs)))
-  if (gzipForClient && transport.decodesBody && upstream.headers.has('content-encoding')) {
-    const again = gzipAgain(watched, headers)
-    return new Response(again.body, { ...answer, headers: again.headers })
-  }
   return new Response(watched, answer)
 }
 

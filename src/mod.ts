@@ -11,7 +11,8 @@
  * @module
  */
 export { clerkProxy, type ClerkProxyOptions, type Forwarder } from './app.ts'
-export { resolveConfig, DEFAULT_TIMEOUT_MS, type EnvSource, type ProxyConfig, type ProxyConfigOptions } from './config.ts'
+export type { EnvSource } from './config/env.ts'
+export { resolveConfig, DEFAULT_TIMEOUT_MS, type ProxyConfig, type ProxyConfigOptions } from './config/proxy.ts'
 export { ConfigurationError, proxyErrorResponse, type ClerkErrorBody, type ProxyErrorCode } from './errors.ts'
 export { forwardWithFetch, type FetchTransport, type UpstreamRoute } from './forward-fetch.ts'
 export { parseTrustProxy, resolveClientIp, isTrustedPeer, type TrustProxy } from './client-ip.ts'

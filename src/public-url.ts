@@ -1,5 +1,5 @@
 import { isTrustedPeer } from './client-ip.ts'
-import type { ProxyConfig } from './config.ts'
+import type { ProxyConfig } from './config/proxy.ts'
 
 /** A public proxy URL (or FAPI URL) split into its normalized parts, or why it is refused. */
 export type ParsedHttpUrl =

@@ -1,4 +1,4 @@
-import { proxyErrorResponse } from './errors.ts'
+import { proxyErrorResponse, type ProxyErrorCode } from './errors.ts'
 
 /** Default limit on a request body: 10 MiB, above Clerk's largest upload (a 10 MB image). */
 export const DEFAULT_MAX_BODY_BYTES: number = 10 * 1024 * 1024
@@ -70,6 +70,14 @@ export function isWebSocketUpgrade(upgrade: string | undefined): boolean {
   return upgrade !== undefined && /(?:^|,)\s*websocket\s*(?:\/[^,]*)?(?:,|$)/i.test(upgrade)
 }
 
+/** The limits a request body is held to: the proxy's own and the framework's in front of it. */
+export interface BodyLimits {
+  /** Largest body the proxy accepts (`CLERK_PROXY_MAX_BODY`; `Infinity`: none). */
+  readonly maxBodyBytes: number
+  /** Where Next.js cuts bodies short (`CLERK_PROXY_NEXT_MAX_BODY`; `Infinity`: not behind Next.js). */
+  readonly nextMaxBodyBytes: number
+}
+
 /**
  * The answer for a body over the limit: `413 proxy_payload_too_large`, closing the connection
  * so the unread rest of the body is never read.
@@ -78,40 +86,85 @@ export function isWebSocketUpgrade(upgrade: string | undefined): boolean {
  * return payloadTooLargeResponse(10485760)
  */
 export function payloadTooLargeResponse(maxBodyBytes: number): Response {
-  const response = proxyErrorResponse(
+  return closing(413, 'proxy_payload_too_large', 'Request body too large', `The Clerk proxy accepts request bodies up to ${maxBodyBytes} bytes.`)
+}
+
+/**
+ * The answer for a body Next.js cut (or may have cut) short: `413 proxy_payload_too_large`
+ * naming both limits and the `next.config` setting that raises Next.js's.
+ *
+ * @example
+ * return cutByNextResponse({ maxBodyBytes: 10485760, nextMaxBodyBytes: 1048576 }, 'declares 2000000 bytes')
+ */
+export function cutByNextResponse(limits: BodyLimits, what: string): Response {
+  const own = limits.maxBodyBytes === Infinity ? 'no limit of its own' : `up to ${limits.maxBodyBytes} bytes (CLERK_PROXY_MAX_BODY)`
+  return closing(
     413,
     'proxy_payload_too_large',
-    'Request body too large',
-    `The Clerk proxy accepts request bodies up to ${maxBodyBytes} bytes.`,
+    'Request body too large for Next.js',
+    `Next.js hands the Clerk proxy only the first ${limits.nextMaxBodyBytes} bytes of a request body ` +
+      `(experimental.proxyClientMaxBodySize in next.config, told to the proxy as CLERK_PROXY_NEXT_MAX_BODY) ` +
+      `and the proxy accepts ${own}. This body ${what}, so it may have been cut short and was not forwarded. ` +
+      `To accept larger bodies, raise experimental.proxyClientMaxBodySize in next.config and set CLERK_PROXY_NEXT_MAX_BODY ` +
+      `(and CLERK_PROXY_MAX_BODY) to match.`,
   )
+}
+
+/**
+ * The answer for a body whose length differs from its declared `Content-Length`:
+ * `400 proxy_bad_request`; an incomplete body is never forwarded as if it were whole.
+ *
+ * @example
+ * return lengthMismatchResponse(1000, '640')
+ */
+export function lengthMismatchResponse(declared: number, received: string): Response {
+  return closing(
+    400,
+    'proxy_bad_request',
+    'Request body does not match its Content-Length',
+    `The request declared Content-Length: ${declared} but its body had ${received} bytes; the Clerk proxy does not forward it.`,
+  )
+}
+
+function closing(status: number, code: ProxyErrorCode, message: string, longMessage: string): Response {
+  const response = proxyErrorResponse(status, code, message, longMessage)
   response.headers.set('connection', 'close')
   return response
 }
 
 /**
- * Checks what can be checked before anything goes upstream: a malformed path, a WebSocket
- * upgrade, a declared `Content-Length` over the limit. Returns the error response to send,
- * or `undefined` when the request may go on. A chunked body is counted while it streams
- * (see {@link limitBodyStream}).
+ * The `Content-Length` a request declares: a non-negative integer (the first of a repeated
+ * list), or `undefined` when absent or malformed.
  *
  * @example
- * const refused = refuseRequest(path, (name) => request.headers.get(name) ?? undefined, config.maxBodyBytes)
+ * declaredLength('1024') // 1024
+ */
+export function declaredLength(header: string | undefined | null): number | undefined {
+  if (header === undefined || header === null) return undefined
+  const first = header.split(',')[0]!.trim()
+  return /^\d+$/.test(first) ? Number(first) : undefined
+}
+
+/**
+ * Checks what can be checked before anything goes upstream: a malformed path, a WebSocket
+ * upgrade, a declared `Content-Length` over the proxy's limit or over Next.js's (which would
+ * cut it). Returns the error response to send, or `undefined` when the request may go on.
+ * The body itself is counted while it streams (see `checkedBody` in request-body.ts).
+ *
+ * @example
+ * const refused = refuseRequest(path, (name) => request.headers.get(name) ?? undefined, config)
  * if (refused) return refused
  */
-export function refuseRequest(path: string, header: (name: string) => string | undefined, maxBodyBytes: number): Response | undefined {
+export function refuseRequest(path: string, header: (name: string) => string | undefined, limits: BodyLimits): Response | undefined {
   if (hasMalformedPercentEncoding(path)) {
     return proxyErrorResponse(400, 'proxy_bad_request', 'Malformed request path', 'The request path contains a "%" that is not followed by two hexadecimal digits.')
   }
   if (isWebSocketUpgrade(header('upgrade'))) {
-    const response = proxyErrorResponse(400, 'proxy_bad_request', 'WebSocket upgrades are not proxied', 'The Clerk Frontend API does not use WebSockets; the proxy refuses upgrade requests.')
-    response.headers.set('connection', 'close')
-    return response
+    return closing(400, 'proxy_bad_request', 'WebSocket upgrades are not proxied', 'The Clerk Frontend API does not use WebSockets; the proxy refuses upgrade requests.')
   }
-  const length = header('content-length')
-  if (length !== undefined && maxBodyBytes !== Infinity) {
-    const declared = Number(length.split(',')[0])
-    if (declared > maxBodyBytes) return payloadTooLargeResponse(maxBodyBytes)
-  }
+  const declared = declaredLength(header('content-length'))
+  if (declared !== undefined && declared > limits.maxBodyBytes) return payloadTooLargeResponse(limits.maxBodyBytes)
+  if (declared !== undefined && declared > limits.nextMaxBodyBytes) return cutByNextResponse(limits, `declares ${declared} bytes`)
   return undefined
 }
 
@@ -121,33 +174,4 @@ export class BodyTooLargeError extends Error {
     super(`request body larger than ${maxBodyBytes} bytes`)
     this.name = 'BodyTooLargeError'
   }
-}
-
-/**
- * Passes a request body through while counting it; past `maxBodyBytes` it calls `onTooLarge`
- * (which should abort the upstream request) and errors the stream with a
- * {@link BodyTooLargeError}. Only bodies without a declared length need this: the runtime
- * already holds a declared one to its `Content-Length`, checked up front by {@link refuseRequest}.
- *
- * @example
- * const body = limitBodyStream(request.body, config.maxBodyBytes, (error) => controller.abort(error))
- */
-export function limitBodyStream(
-  body: ReadableStream<Uint8Array>,
-  maxBodyBytes: number,
-  onTooLarge: (error: BodyTooLargeError) => void,
-): ReadableStream<Uint8Array> {
-  if (maxBodyBytes === Infinity) return body
-  let seen = 0
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength
-        if (seen <= maxBodyBytes) return controller.enqueue(chunk)
-        const error = new BodyTooLargeError(maxBodyBytes)
-        onTooLarge(error)
-        controller.error(error)
-      },
-    }),
-  )
 }

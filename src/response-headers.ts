@@ -1,4 +1,4 @@
-import type { ProxyConfig } from './config.ts'
+import type { ProxyConfig } from './config/proxy.ts'
 import { connectionTokens, DROPPED_RESPONSE_HEADERS } from './headers.ts'
 import { rewriteLocation } from './public-url.ts'
 
@@ -65,4 +65,25 @@ export function clientResponseHeaderPairs(upstream: Headers, shaping: ResponseSh
   // Each Set-Cookie must stay its own header: read them apart with the API made for it.
   if (cookies) for (const cookie of upstream.getSetCookie()) pairs.push(['set-cookie', cookie])
   return pairs
+}
+
+/**
+ * Drops a `Connection` header from a response, for a server that decides itself whether a
+ * connection closes (Deno adds `connection: close` when it will, e.g. with a request body left
+ * unread), so the proxy's own would be sent a second time.
+ *
+ * @example
+ * Deno.serve(async (request) => withoutConnectionHeader(await app.fetch(request)))
+ */
+export function withoutConnectionHeader(response: Response): Response {
+  if (!response.headers.has('connection')) return response
+  try {
+    response.headers.delete('connection')
+    return response
+  } catch {
+    // Immutable headers (a fetch() response): copy them.
+    const headers = new Headers(response.headers)
+    headers.delete('connection')
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  }
 }

@@ -1,4 +1,4 @@
-import type { ProxyConfig } from './config.ts'
+import type { ProxyConfig } from './config/proxy.ts'
 
 /** A request URL cut into the parts the proxy uses, without parsing or re-encoding them. */
 export interface RequestTarget {

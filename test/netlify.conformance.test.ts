@@ -139,6 +139,9 @@ describeConformance({
   // The emulator does not abort the function's request.signal when the client goes away
   // (plain Deno.serve does: see the Deno run), so the timeout bounds the upstream request.
   propagatesAbort: false,
+  // The emulator sends the request body on with Node's fetch, which fails when the function
+  // answers a declared length over the limit before reading it (the 413 is lost to a 502).
+  relaysEarlyAnswers: false,
   // The function file's config.path routes /__clerk and /__clerk/* to it; Netlify's CDN answers the rest.
   routedPrefix: '/__clerk',
 })

@@ -31,7 +31,8 @@ function runToExit(command: string, args: string[], env: Record<string, string>)
     child.stdout.on('data', (c: Buffer) => (output += c.toString()))
     child.stderr.on('data', (c: Buffer) => (output += c.toString()))
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the exit can be reported before the last stderr chunk has been read.
+    child.on('close', (code) => {
       clearTimeout(timer)
       resolve({ code, output })
     })

@@ -1,5 +1,8 @@
-import { parseArgs } from 'node:util'
-import type { LogFormat } from '../node/log.ts'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import type { LogFormat } from '../log.ts'
+
+/** The flag definitions `parseArgs` takes. */
+export type FlagDefinitions = NonNullable<ParseArgsConfig['options']>
 
 /** What the `clerk-proxy` command line asked for. */
 export interface ServeArguments {
@@ -26,6 +29,24 @@ export class UsageError extends Error {
 
 const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json', 'off']
 
+/** What {@link parseFlags} returns: the values of the flags and the positionals. */
+export type ParsedFlags<Options extends FlagDefinitions> = ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: boolean; options: Options }>>
+
+/**
+ * Parses the flags of a command strictly: an unknown flag or a missing value throws a
+ * {@link UsageError}.
+ *
+ * @example
+ * const { values } = parseFlags(['--domain', 'example.com'], { domain: { type: 'string' } })
+ */
+export function parseFlags<Options extends FlagDefinitions>(argv: readonly string[], options: Options, allowPositionals = false): ParsedFlags<Options> {
+  try {
+    return parseArgs({ args: [...argv], strict: true, allowPositionals, options })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
 /**
  * Parses `clerk-proxy` flags. Unknown flags and bad values throw a {@link UsageError}.
  *
@@ -33,32 +54,22 @@ const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json', 'off']
  * parseServeArguments(['--port', '8080', '--log', 'json'])
  */
 export function parseServeArguments(argv: readonly string[]): ServeArguments {
-  let values
-  try {
-    ;({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-        'env-file': { type: 'string' },
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string' },
-        path: { type: 'string' },
-        'proxy-url': { type: 'string' },
-        'fapi-url': { type: 'string' },
-        'trust-proxy': { type: 'string' },
-        timeout: { type: 'string' },
-        log: { type: 'string' },
-        workers: { type: 'string', short: 'w' },
-        'metrics-port': { type: 'string' },
-        'metrics-host': { type: 'string' },
-      },
-    }))
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
+  const { values } = parseFlags(argv, {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+    'env-file': { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    path: { type: 'string' },
+    'proxy-url': { type: 'string' },
+    'fapi-url': { type: 'string' },
+    'trust-proxy': { type: 'string' },
+    timeout: { type: 'string' },
+    log: { type: 'string' },
+    workers: { type: 'string', short: 'w' },
+    'metrics-port': { type: 'string' },
+    'metrics-host': { type: 'string' },
+  })
   let port: number | undefined
   if (values.port !== undefined) {
     port = Number(values.port)

@@ -3,7 +3,6 @@
  * browser reaches it, and prints a checklist with a fix for each failure.
  */
 import { randomInt } from 'node:crypto'
-import { parseArgs } from 'node:util'
 import {
   CHECK_TITLES,
   checkClerkJs,
@@ -24,7 +23,7 @@ import {
 } from './doctor-checks.ts'
 import { lookUpDomain } from './doctor-domain.ts'
 import { jsonBody, probe, type ProbeOptions, type ProbeResult } from './http-probe.ts'
-import { loadEnvFileFor, redactingIo, type CommandIo } from './io.ts'
+import { redactingIo, startCommand, usageError, type CommandIo } from './io.ts'
 import { UsageError } from './args.ts'
 import { normalizeIp } from '../ip.ts'
 import { parseHttpUrl } from '../public-url.ts'
@@ -245,34 +244,17 @@ Environment:
  * process.exitCode = await doctorCommand(['https://app.example.com/__clerk', '--json'], io)
  */
 export async function doctorCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values
-  let positionals
-  try {
-    ;({ values, positionals } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        json: { type: 'boolean' },
-        'expect-ip': { type: 'string' },
-        'domain-id': { type: 'string' },
-        domain: { type: 'string' },
-        'app-proxy-url': { type: 'string' },
-        'clerk-js': { type: 'string' },
-        timeout: { type: 'string' },
-        'env-file': { type: 'string' },
-      },
-    }))
-  } catch (error) {
-    return usageError(io, (error as Error).message)
-  }
-  if (values.help) {
-    io.stdout.write(DOCTOR_USAGE)
-    return 0
-  }
-  const envError = loadEnvFileFor(io, values['env-file'])
-  if (envError) return envError
+  const started = startCommand(argv, io, 'doctor', DOCTOR_USAGE, {
+    json: { type: 'boolean' },
+    'expect-ip': { type: 'string' },
+    'domain-id': { type: 'string' },
+    domain: { type: 'string' },
+    'app-proxy-url': { type: 'string' },
+    'clerk-js': { type: 'string' },
+    timeout: { type: 'string' },
+  }, true)
+  if (typeof started === 'number') return started
+  const { values, positionals } = started
   io = redactingIo(io, io.env['CLERK_SECRET_KEY'] || undefined)
   try {
     if (positionals.length > 1) throw new UsageError(`expected one proxy URL, got ${positionals.length}`)
@@ -306,7 +288,7 @@ export async function doctorCommand(argv: readonly string[], io: CommandIo): Pro
     io.stdout.write(json ? JSON.stringify(result, null, 2) + '\n' : formatReport(result))
     return result.ok ? 0 : 1
   } catch (error) {
-    if (error instanceof UsageError) return usageError(io, error.message)
+    if (error instanceof UsageError) return usageError(io, 'doctor', error.message)
     throw error
   }
 }
@@ -334,7 +316,3 @@ function appProxyUrlFrom(option: string | undefined, env: CommandIo['env']): { v
   return undefined
 }
 
-function usageError(io: CommandIo, message: string): number {
-  io.stderr.write(`clerk-proxy doctor: ${message}\nRun clerk-proxy doctor --help for usage.\n`)
-  return 2
-}

@@ -3,12 +3,11 @@
  * proxy (or back) through the Backend API, after checking the proxy with `doctor` and Clerk's
  * own proxy check.
  */
-import { parseArgs } from 'node:util'
 import { UsageError } from './args.ts'
 import { BackendApi, ClerkApiError, formatClerkApiError, type ClerkDomain } from './backend-api.ts'
 import { parseProxyUrl } from './doctor.ts'
 import { formatReport, runDoctor } from './doctor.ts'
-import { loadEnvFileFor, redactingIo, type CommandIo } from './io.ts'
+import { redactingIo, startCommand, usageError, type CommandIo } from './io.ts'
 import { describeDomain, pickDomain, type DomainHint } from './pick-domain.ts'
 
 /** The `enable --help` text. */
@@ -65,31 +64,15 @@ Environment:
  * process.exitCode = await enableCommand(['--proxy-url', 'https://app.example.com/__clerk'], io)
  */
 export async function enableCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values
-  try {
-    ;({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        'proxy-url': { type: 'string' },
-        domain: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'skip-doctor': { type: 'boolean' },
-        'expect-ip': { type: 'string' },
-        'env-file': { type: 'string' },
-      },
-    }))
-  } catch (error) {
-    return usageError(io, 'enable', (error as Error).message)
-  }
-  if (values.help) {
-    io.stdout.write(ENABLE_USAGE)
-    return 0
-  }
-  const envError = loadEnvFileFor(io, values['env-file'])
-  if (envError) return envError
+  const started = startCommand(argv, io, 'enable', ENABLE_USAGE, {
+    'proxy-url': { type: 'string' },
+    domain: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'skip-doctor': { type: 'boolean' },
+    'expect-ip': { type: 'string' },
+  })
+  if (typeof started === 'number') return started
+  const { values } = started
   const secretKey = io.env['CLERK_SECRET_KEY'] || undefined
   const out = redactingIo(io, secretKey)
   let proxyUrl: string
@@ -169,28 +152,12 @@ export async function enableCommand(argv: readonly string[], io: CommandIo): Pro
  * process.exitCode = await disableCommand(['--domain', 'example.com'], io)
  */
 export async function disableCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let values
-  try {
-    ;({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        domain: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'env-file': { type: 'string' },
-      },
-    }))
-  } catch (error) {
-    return usageError(io, 'disable', (error as Error).message)
-  }
-  if (values.help) {
-    io.stdout.write(DISABLE_USAGE)
-    return 0
-  }
-  const envError = loadEnvFileFor(io, values['env-file'])
-  if (envError) return envError
+  const started = startCommand(argv, io, 'disable', DISABLE_USAGE, {
+    domain: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  })
+  if (typeof started === 'number') return started
+  const { values } = started
   const secretKey = io.env['CLERK_SECRET_KEY'] || undefined
   const out = redactingIo(io, secretKey)
   if (!secretKey) return missingSecret(out)
@@ -268,7 +235,3 @@ function warnDevelopmentKey(io: CommandIo, secretKey: string): void {
   if (secretKey.startsWith('sk_test_')) io.stderr.write('clerk-proxy: warning: CLERK_SECRET_KEY is a development key (sk_test_…); Clerk supports proxying for production instances only.\n')
 }
 
-function usageError(io: CommandIo, command: string, message: string): number {
-  io.stderr.write(`clerk-proxy ${command}: ${message}\nRun clerk-proxy ${command} --help for usage.\n`)
-  return 2
-}

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { parseFlags, type FlagDefinitions, type ParsedFlags } from './args.ts'
 
 /**
  * Where a subcommand reads and writes. `main()` passes the process's streams; tests pass
@@ -66,4 +67,51 @@ export function loadEnvFileFor(io: CommandIo, envFile: string | undefined): numb
     io.stderr.write(`clerk-proxy: cannot read env file ${file}: ${(error as Error).message}\n`)
     return 1
   }
+}
+
+/** The flags every operator command has. */
+type CommonFlags = { help: { type: 'boolean'; short: 'h' }; 'env-file': { type: 'string' } }
+const COMMON_FLAGS: CommonFlags = { help: { type: 'boolean', short: 'h' }, 'env-file': { type: 'string' } }
+
+/**
+ * The common start of an operator command: parses its flags plus `--help` and `--env-file` (a
+ * mistake prints the usage hint and ends it with 2), prints `usage` for `--help` (ends it with
+ * 0), loads the env file (a failure ends it with 1). Returns the parsed flags, or the exit code
+ * when the command ends here.
+ *
+ * @example
+ * const started = startCommand(argv, io, 'disable', DISABLE_USAGE, { domain: { type: 'string' } })
+ * if (typeof started === 'number') return started
+ */
+export function startCommand<Flags extends FlagDefinitions>(
+  argv: readonly string[],
+  io: CommandIo,
+  command: string,
+  usage: string,
+  flags: Flags,
+  allowPositionals = false,
+): ParsedFlags<Flags & CommonFlags> | number {
+  let parsed: ParsedFlags<Flags & CommonFlags>
+  try {
+    parsed = parseFlags(argv, { ...flags, ...COMMON_FLAGS }, allowPositionals)
+  } catch (error) {
+    return usageError(io, command, (error as Error).message)
+  }
+  const values = parsed.values as { help?: boolean; 'env-file'?: string }
+  if (values.help) {
+    io.stdout.write(usage)
+    return 0
+  }
+  return loadEnvFileFor(io, values['env-file']) ?? parsed
+}
+
+/**
+ * Reports a command-line mistake with the usage hint; returns the exit code 2.
+ *
+ * @example
+ * return usageError(io, 'doctor', 'expected one proxy URL, got 2')
+ */
+export function usageError(io: CommandIo, command: string, message: string): number {
+  io.stderr.write(`clerk-proxy ${command}: ${message}\nRun clerk-proxy ${command} --help for usage.\n`)
+  return 2
 }

@@ -1,11 +1,11 @@
 import cluster from 'node:cluster'
 import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { resolveConfig, resolveOperationsConfig, type ProxyConfig } from '../config.ts'
-import { ConfigurationError } from '../errors.ts'
+import { resolveServerConfig } from '../config/server.ts'
+import { createLogger, type Logger } from '../log.ts'
 import { serve, type ServeOptions } from '../node/server.ts'
-import { createLogger, type LogFormat, type Logger } from '../node/log.ts'
 import { runPrimary, serveAsWorker } from '../node/workers.ts'
+import { startupFailure, startupFields } from '../standalone/start.ts'
 import { parseServeArguments, SERVE_USAGE, UsageError, type ServeArguments } from './args.ts'
 import { COMMANDS_USAGE, runSubcommand } from './commands.ts'
 
@@ -52,15 +52,9 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return 1
     }
   }
-  const logFormat = (args.log ?? process.env['CLERK_PROXY_LOG'] ?? 'pretty') as LogFormat
-  if (!['pretty', 'json', 'off'].includes(logFormat)) {
-    process.stderr.write(`clerk-proxy: CLERK_PROXY_LOG must be one of pretty, json, off, got "${logFormat}"\n`)
-    return 1
-  }
-  const logger = createLogger(logFormat)
   const options: ServeOptions = {
     env: process.env,
-    log: logger,
+    log: args.log,
     port: args.port,
     host: args.host,
     proxyPath: args.proxyPath,
@@ -68,45 +62,34 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     fapiUrl: args.fapiUrl,
     trustProxy: args.trustProxy,
     timeout: args.timeout,
-    metricsPort: args.metricsPort === undefined ? undefined : Number(args.metricsPort),
+    metricsPort: args.metricsPort,
     metricsHost: args.metricsHost,
     // A worker stops when the primary tells it to (see workers.ts).
     handleSignals: !cluster.isWorker,
   }
   try {
-    const operations = resolveOperationsConfig({ ...options, metricsPort: args.metricsPort, workers: args.workers }, availableParallelism())
-    if (operations.workers > 1 && cluster.isPrimary) {
+    if (cluster.isPrimary) {
       // Validated once here, so a bad value is reported once rather than by every worker.
-      const config = resolveConfig(options)
-      const suffix = ` (${operations.workers} workers)`
-      return await runPrimary(operations, logger, (url, metricsUrl) => announce(logger, url + suffix, config, metricsUrl))
+      const config = resolveServerConfig({ ...options, workers: args.workers }, availableParallelism())
+      if (config.workers > 1) {
+        const logger = createLogger(config.log)
+        const announce = (url: string, metricsUrl: string | undefined): void => announceOn(logger, `${url} (${config.workers} workers)`, startupFields(config.proxy, metricsUrl))
+        return await runPrimary(config, logger, announce)
+      }
     }
     const running = await serve(options)
     if (cluster.isWorker) serveAsWorker(running)
-    else announce(logger, running.url, running.config, running.metricsUrl)
+    else announceOn(running.logger, running.url, startupFields(running.config, running.metricsUrl))
     return undefined
   } catch (error) {
-    if (error instanceof ConfigurationError) {
-      process.stderr.write(`clerk-proxy: ${error.message}\nSet these in the environment, a .env file, or with flags (clerk-proxy --help).\n`)
-      return 1
-    }
-    const code = (error as { code?: string }).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      process.stderr.write(`clerk-proxy: cannot listen: ${(error as Error).message}\n`)
-      return 1
-    }
-    throw error
+    const message = startupFailure(error, 'Set these in the environment, a .env file, or with flags (clerk-proxy --help).')
+    if (message === undefined) throw error
+    process.stderr.write(message + '\n')
+    return 1
   }
 }
 
 /** The start-up line: where the server listens and what it proxies to (never the secret key). */
-function announce(logger: Logger, url: string, config: ProxyConfig, metricsUrl: string | undefined): void {
-  logger.info(`clerk-proxy ${packageVersion()} listening on ${url}`, {
-    prefix: config.proxyPath || '/',
-    fapi: config.fapiOrigin + config.fapiBasePath,
-    proxyUrl: config.proxyUrl ?? '(derived per request from the Host header; set CLERK_PROXY_URL in production)',
-    trustProxy: config.trustProxy.kind === 'none' ? 'none' : config.trustProxy.kind === 'hops' ? `${config.trustProxy.hops} hop(s)` : config.trustProxy.description,
-    timeoutMs: config.timeoutMs,
-    ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}),
-  })
+function announceOn(logger: Logger, url: string, fields: Record<string, string | number>): void {
+  logger.info(`clerk-proxy ${packageVersion()} listening on ${url}`, fields)
 }

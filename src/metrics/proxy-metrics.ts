@@ -179,3 +179,22 @@ function processGauges(registry: Registry, read: () => ProcessFigures): void {
     }
   })
 }
+
+/** The part of a runtime's process object the process figures come from (Node's and Bun's `process`, `Deno`). */
+export interface ProcessUsage {
+  memoryUsage(): { rss: number; heapUsed: number }
+  cpuUsage?(): { user: number; system: number }
+}
+
+/**
+ * Reads {@link ProcessFigures} from a runtime's process object: resident memory, heap in use,
+ * and CPU time where the runtime reports it.
+ *
+ * @example
+ * createProxyMetrics('/__clerk', { processFigures: () => processFiguresOf(process) })
+ */
+export function processFiguresOf(usage: ProcessUsage): ProcessFigures {
+  const { rss, heapUsed } = usage.memoryUsage()
+  const cpu = usage.cpuUsage?.()
+  return { residentMemoryBytes: rss, heapUsedBytes: heapUsed, ...(cpu ? { cpuSeconds: (cpu.user + cpu.system) / 1e6 } : {}) }
+}

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
 import { errors as undiciErrors, type Dispatcher } from 'undici'
 import type { Forwarder } from '../app.ts'
-import type { ProxyConfig } from '../config.ts'
+import type { ProxyConfig } from '../config/proxy.ts'
+import { DEFAULT_UPSTREAM, type UpstreamConfig } from '../config/upstream.ts'
 import { bodyAlreadyReadResponse } from '../errors.ts'
 import { connectionTokens, upstreamRequestHeaderList } from '../headers.ts'
 import { BodyTooLargeError, payloadTooLargeResponse } from '../request-limits.ts'
@@ -64,7 +65,7 @@ export function nodeForwarder(hooks: NodeForwarderHooks = {}): NodeForwarder {
   const pools = new Map<string, UpstreamPool>()
   const poolFor = (config: ProxyConfig): UpstreamPool => {
     let pool = pools.get(config.fapiOrigin)
-    if (!pool) pools.set(config.fapiOrigin, (pool = new UpstreamPool(config.fapiOrigin, config.upstream, hooks.notices, hooks.connections)))
+    if (!pool) pools.set(config.fapiOrigin, (pool = new UpstreamPool(config.fapiOrigin, hooks.upstream ?? DEFAULT_UPSTREAM, hooks.notices, hooks.connections)))
     return pool
   }
 
@@ -107,8 +108,10 @@ export function nodeForwarder(hooks: NodeForwarderHooks = {}): NodeForwarder {
   })
 }
 
-/** Who hears about the Node forwarder's upstream connections. */
+/** How the Node forwarder keeps its upstream connections, and who hears about them. */
 export interface NodeForwarderHooks {
+  /** The pool's settings (`resolveUpstreamConfig`); the defaults when absent. */
+  readonly upstream?: UpstreamConfig
   /** Told when the Frontend API cannot be reached, and when it can again (the server logs it). */
   readonly notices?: UpstreamNotices
   /** Told of every connection put to use or closed (metrics). */
@@ -117,7 +120,7 @@ export interface NodeForwarderHooks {
 
 /** The Node forwarder, plus pre-connecting, readiness and closing its upstream connections. */
 export interface NodeForwarder extends Forwarder, UpstreamConnectivity {
-  /** Opens the connection to `config`'s Frontend API now, before the first request (when `config.upstream.preconnect`). */
+  /** Opens the connection to `config`'s Frontend API now, before the first request (unless pre-connecting is off). */
   warm(config: ProxyConfig): void
   /** Closes every upstream connection. */
   close(): Promise<void>

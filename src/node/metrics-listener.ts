@@ -1,9 +1,10 @@
 import { getRequestListener } from '@hono/node-server'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { metricsListenerApp } from '../metrics/listener-app.ts'
-import type { ProcessFigures } from '../metrics/proxy-metrics.ts'
+import { processFiguresOf, type ProcessFigures } from '../metrics/proxy-metrics.ts'
 import type { Readiness } from '../readiness.ts'
+import { serverUrl } from '../standalone/start.ts'
+import { listenOn } from './listen.ts'
 
 /** A running metrics listener. */
 export interface MetricsListener {
@@ -25,17 +26,9 @@ export async function startMetricsListener(
   readiness?: Readiness,
 ): Promise<MetricsListener> {
   const server = createServer({ keepAliveTimeout: 5_000 }, getRequestListener(metricsListenerApp(exposition, readiness).fetch))
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(address.port, address.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const bound = server.address() as AddressInfo
-  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address
+  const bound = await listenOn(server, address.port, address.host)
   return {
-    url: `http://${host}:${bound.port}`,
+    url: serverUrl(bound.address, bound.port),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
@@ -51,6 +44,5 @@ export async function startMetricsListener(
  * createProxyMetrics('/__clerk', { processFigures: nodeProcessFigures })
  */
 export function nodeProcessFigures(): ProcessFigures {
-  const cpu = process.cpuUsage()
-  return { residentMemoryBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
+  return processFiguresOf(process)
 }

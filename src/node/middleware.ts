@@ -1,10 +1,13 @@
 import { getRequestListener } from '@hono/node-server'
+import { Hono } from 'hono'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { clerkProxy, type ClerkProxyOptions } from '../app.ts'
-import { readEnv, resolveConfig } from '../config.ts'
+import type { ClerkProxyOptions } from '../app.ts'
+import { readEnv } from '../config/env.ts'
+import { resolveConfig } from '../config/proxy.ts'
+import { resolveUpstreamConfig, type UpstreamOptions } from '../config/upstream.ts'
 import { bodyAlreadyReadResponse, ConfigurationError } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
-import { nodeForwarder, nodePeerAddress, nodeRawTarget, readNodeHeader } from './forward.ts'
+import { nodeProxy } from './proxy.ts'
 
 /** A Connect/Express-style middleware; `next()` is called for every path outside the prefix. */
 export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void) & {
@@ -26,7 +29,7 @@ export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: 
  * const app = express()
  * app.use(clerkProxyMiddleware()) // reads CLERK_SECRET_KEY etc. from process.env
  */
-export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddleware {
+export function nodeProxyMiddleware(options: ClerkProxyOptions & UpstreamOptions = {}): NodeMiddleware {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
   if (config.proxyPath === '') {
@@ -34,17 +37,8 @@ export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddle
     const source = options.proxyPath !== undefined ? 'option proxyPath' : readEnv(env, 'CLERK_PROXY_PATH') !== undefined ? 'CLERK_PROXY_PATH' : 'the path of CLERK_PROXY_URL'
     throw new ConfigurationError([`${source} must be a prefix such as /__clerk when the proxy runs inside an app: "/" would send every route of the app to Clerk`])
   }
-  const forward = nodeForwarder()
-  forward.warm(config)
-  const proxy = clerkProxy({
-    ...options,
-    env,
-    forward,
-    peerAddress: options.peerAddress ?? nodePeerAddress,
-    readHeader: options.readHeader ?? readNodeHeader,
-    rawTarget: options.rawTarget ?? nodeRawTarget,
-  })
-  const listener = getRequestListener(proxy.fetch)
+  const proxy = nodeProxy({ ...options, env }, config, { upstream: resolveUpstreamConfig({ ...options, env }) })
+  const listener = getRequestListener(new Hono().use(proxy.handler).fetch)
 
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     // Express strips a mount path from `req.url`; the prefix is matched on the full target.
@@ -55,7 +49,7 @@ export function nodeProxyMiddleware(options: ClerkProxyOptions = {}): NodeMiddle
     req.url = target
     listener(req, res).catch(next)
   }
-  return Object.assign(middleware, { close: () => forward.close() })
+  return Object.assign(middleware, { close: proxy.close })
 }
 
 /** True when a body parser mounted earlier has already consumed a request body. */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { buildConnector, Client, Pool, type Dispatcher } from 'undici'
-import type { UpstreamSettings } from '../config.ts'
+import type { UpstreamConfig } from '../config/upstream.ts'
 
 /** What the pool tells an operator: that the Frontend API cannot be reached, and when it is again. */
 export interface UpstreamNotices {
@@ -66,7 +66,7 @@ export class UpstreamPool {
 
   constructor(
     origin: string,
-    private readonly settings: UpstreamSettings,
+    private readonly settings: UpstreamConfig,
     private readonly notices: UpstreamNotices | undefined = undefined,
     private readonly connections: UpstreamConnectionEvents | undefined = undefined,
   ) {
@@ -105,9 +105,12 @@ export class UpstreamPool {
     this.pool.dispatch(options, handler)
   }
 
-  /** True while a connection to the Frontend API is open: in use, or ready and waiting. */
+  /**
+   * True while a connection to the Frontend API is in use. A ready one that has not carried a
+   * request yet does not count: an upstream that accepts and drops connections is not reachable.
+   */
   isConnected(): boolean {
-    return this.ready.length > 0 || this.pool.stats.connected > 0
+    return this.pool.stats.connected > 0
   }
 
   /** Closes every connection, ready or in use, once in-flight requests are done. */
@@ -137,7 +140,13 @@ export class UpstreamPool {
         // its connector to answer inside the call.
         if (ready) process.nextTick(attach, null, ready)
         // A connection half-way through its handshake is closer than a new one.
-        else if (this.opening > this.claims.length) this.claims.push((socket) => (socket ? attach(null, socket) : this.connector(endpoint, attach as never)))
+        else if (this.opening > this.claims.length) {
+          this.claims.push((socket) => {
+            if (socket) attach(null, socket)
+            else if (this.closed) attach(new Error('the upstream pool is closed'), null)
+            else this.connector(endpoint, attach as never)
+          })
+        }
         else this.connector(endpoint, attach as never)
       },
     })

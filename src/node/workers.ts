@@ -10,7 +10,7 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { OperationsConfig } from '../config.ts'
 import { mergeSnapshots, renderExposition, type FamilySnapshot } from '../metrics/registry.ts'
-import type { Logger } from './log.ts'
+import type { Logger } from '../log.ts'
 import { startMetricsListener, type MetricsListener } from './metrics-listener.ts'
 import { metricsOf, type RunningServer } from './server.ts'
 

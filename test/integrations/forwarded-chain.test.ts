@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { parseTrustProxy } from '../../src/client-ip.ts'
-import { clientIpFromForwardedChain } from '../../src/forwarded-chain.ts'
+import { clientIpFromForwardedChain, parseTrustProxy } from '../../src/client-ip.ts'
 
 describe('clientIpFromForwardedChain (Next.js: the socket is hidden behind x-forwarded-for ??=)', () => {
   const none = parseTrustProxy(undefined)

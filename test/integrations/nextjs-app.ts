@@ -1,12 +1,14 @@
 /**
- * Builds and serves the Next.js fixture in test/nextjs-app with the real `next` CLI.
- * `next build` runs once per test run (the first caller builds, the others wait for it).
+ * Builds and serves a Next.js fixture (test/nextjs-app, or another folder beside it) with the
+ * real `next` CLI. `next build` runs once per fixture and process (the first caller builds,
+ * the others wait for it).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { send } from './cases.ts'
 
-const APP_DIR = fileURLToPath(new URL('../nextjs-app', import.meta.url))
+/** The fixtures: the proxy's own (a stand-in auth middleware) and one with Clerk's real `clerkMiddleware()`. */
+export type NextFixture = 'nextjs-app' | 'nextjs-clerk-app'
 const NEXT_BIN = fileURLToPath(new URL('../../node_modules/next/dist/bin/next', import.meta.url))
 
 /** A running `next start`. */
@@ -17,9 +19,9 @@ export interface RunningNext {
   stop(): Promise<void>
 }
 
-function runNext(args: string[], env: Record<string, string>, sink: { text: string }): ChildProcess {
+function runNext(fixture: NextFixture, args: string[], env: Record<string, string>, sink: { text: string }): ChildProcess {
   const child = spawn(process.execPath, [NEXT_BIN, ...args], {
-    cwd: APP_DIR,
+    cwd: fileURLToPath(new URL(`../${fixture}`, import.meta.url)),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so stop() ends next and any worker it forks, and nothing else.
@@ -30,16 +32,21 @@ function runNext(args: string[], env: Record<string, string>, sink: { text: stri
   return child
 }
 
-let built: Promise<void> | undefined
+const builds = new Map<NextFixture, Promise<void>>()
 
-/** Runs `next build` for the fixture once per process. */
-export function buildNextApp(): Promise<void> {
-  return (built ??= (async () => {
-    const sink = { text: '' }
-    const child = runNext(['build'], {}, sink)
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-    if (code !== 0) throw new Error(`next build failed (${code}):\n${sink.text}`)
-  })())
+/** Runs `next build` for a fixture once per process. */
+export function buildNextApp(fixture: NextFixture = 'nextjs-app'): Promise<void> {
+  let built = builds.get(fixture)
+  if (!built) {
+    built = (async () => {
+      const sink = { text: '' }
+      const child = runNext(fixture, ['build'], {}, sink)
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+      if (code !== 0) throw new Error(`next build failed (${code}):\n${sink.text}`)
+    })()
+    builds.set(fixture, built)
+  }
+  return built
 }
 
 /**
@@ -49,10 +56,10 @@ export function buildNextApp(): Promise<void> {
  * @example
  * const app = await startNextApp({ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url })
  */
-export async function startNextApp(env: Record<string, string>): Promise<RunningNext> {
-  await buildNextApp()
+export async function startNextApp(env: Record<string, string>, fixture: NextFixture = 'nextjs-app'): Promise<RunningNext> {
+  await buildNextApp(fixture)
   const sink = { text: '' }
-  const child = runNext(['start', '-p', '0', '-H', '127.0.0.1'], env, sink)
+  const child = runNext(fixture, ['start', '-p', '0', '-H', '127.0.0.1'], env, sink)
   const stop = async (): Promise<void> => {
     if (child.pid === undefined || child.exitCode !== null) return
     const exited = new Promise((resolve) => child.once('exit', resolve))

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { describeIntegrationCases, SECRET, send } from './cases.ts'
 import { startNextApp, type RunningNext } from './nextjs-app.ts'
+import { describeNextBodyLimits } from './nextjs-body-limits.ts'
 
 const PUBLIC_PROXY_URL = 'https://app.example.test/__clerk'
 const VERCEL_CLIENT_IP = '198.51.100.9'
@@ -112,3 +113,5 @@ describe('next.js specifics', () => {
     expect(upstream.headers['x-forwarded-for']).toBe('6.6.6.6')
   })
 })
+
+describeNextBodyLimits()

@@ -162,22 +162,24 @@ async function until(predicate: () => boolean): Promise<void> {
   throw new Error(`condition not met: ${predicate.toString()}`)
 }
 
-test('Bun connects to the Frontend API at start too (fetch.preconnect), and the first request uses that connection', async () => {
+test('Bun opens CLERK_PROXY_UPSTREAM_CONNECTIONS connections at start (fetch.preconnect); a burst that size opens none', async () => {
   const fapi = await startTlsFapiStandIn(certificate, { http2: true })
   const bun = await spawnServer(`${process.cwd()}/node_modules/.bin/bun`, ['run', 'adapters/bun.ts'], {
     PATH: process.env.PATH ?? '',
     CLERK_SECRET_KEY: SECRET,
     CLERK_FAPI_URL: fapi.url,
+    CLERK_PROXY_UPSTREAM_CONNECTIONS: '4',
     PORT: '0',
     HOST: '127.0.0.1',
     CLERK_PROXY_LOG: 'off',
     NODE_EXTRA_CA_CERTS: certificate.caFile,
   })
   try {
-    await fapi.until(() => fapi.connections.length === 1)
+    await fapi.until(() => fapi.connections.length === 4)
     expect(fapi.requests).toEqual([])
-    expect((await get(bun, '/v1/environment')).status).toBe(200)
-    expect(fapi.connections.length).toBe(1)
+    const answers = await Promise.all(Array.from({ length: 4 }, () => get(bun, '/barrier/4')))
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200])
+    expect(fapi.connections.length).toBe(4)
   } finally {
     await bun.stop()
     await fapi.close()

@@ -24,12 +24,14 @@ export function spawnServer(command: string, args: readonly string[], env: Recor
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  // 'close', not 'exit': by then every line the process wrote has been read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
   const output = (): string => stdout + stderr
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return
     child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+    // Generous: a graceful stop on a loaded machine can take seconds; the kill is only a backstop.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
     await exited
     clearTimeout(timer)
   }

@@ -1,4 +1,9 @@
-/** How the Node server writes its access log and notices. */
+/**
+ * The access log and notices of the standalone servers (Node, Bun, Deno) and the CLI: one line
+ * per event, as JSON or plain text, never carrying a query string, header, cookie or secret.
+ */
+
+/** How a server writes its access log and notices. */
 export type LogFormat = 'json' | 'pretty' | 'off'
 
 /** One access-log line. Deliberately no query string, headers or cookies: they carry tokens. */
@@ -40,7 +45,7 @@ const round = (ms: number): number => Math.round(ms * 10) / 10
  * const logger = createLogger('pretty')
  * logger.info('listening', { url: 'http://127.0.0.1:3000' })
  */
-export function createLogger(format: LogFormat, write: (line: string) => void = (line) => process.stdout.write(line + '\n')): Logger {
+export function createLogger(format: LogFormat, write: (line: string) => void = (line) => console.log(line)): Logger {
   if (format === 'off') return { access() {}, info() {}, error() {} }
   if (format === 'json') {
     const line = (level: string, msg: string, fields?: object): void =>

@@ -1,0 +1,6 @@
+export { accessLog, BODY_BROKE_OFF, bodyErrorAsLogLine, bodyErrorLogged, defaultBodyError, type AccessObservers, type BodyErrorReason } from './access-log.ts'
+export { serverApp } from './app.ts'
+export { standaloneOperations, type OperationsSources, type StandaloneOperations } from './operations.ts'
+export { fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type Listening, type RunningStandaloneServer, type StandaloneServeOptions } from './serve.ts'
+export { boundedStop, stopOnSignals, type SignalHooks } from './signals.ts'
+export { announceStart, serverUrl, startupFailure, startupFields, startupNotice } from './start.ts'
