@@ -6,7 +6,7 @@ import { ConfigurationError } from '../errors.ts'
 import { DEFAULT_FAPI_URL, fapiUrlFromPublishableKey } from '../fapi-url.ts'
 import { parseHttpUrl } from '../public-url.ts'
 import { DEFAULT_MAX_BODY_BYTES, parseByteSize } from '../request-limits.ts'
-import type { EnvSource } from './env.ts'
+import { readEnv, type EnvSource } from './env.ts'
 import { fail, readSettings, trimmedString } from './settings.ts'
 
 /** Options for {@link clerkProxy}; each mirrors an environment variable and wins over it. */
@@ -160,6 +160,21 @@ const schema = z.object({
  */
 export function resolveConfig(options: ProxyConfigOptions = {}): ProxyConfig {
   return readProxySettings(options)!
+}
+
+/**
+ * Refuses `/` as the prefix of a proxy running inside an app, where it would send every route of
+ * the app to Clerk (a bug Clerk fixed in its Express helper): throws a {@link ConfigurationError}
+ * naming where the `/` came from.
+ *
+ * @example
+ * const config = resolveConfig({ ...options, env })
+ * assertInAppPrefix(config, { ...options, env })
+ */
+export function assertInAppPrefix(config: ProxyConfig, options: ProxyConfigOptions): void {
+  if (config.proxyPath !== '') return
+  const source = options.proxyPath !== undefined ? 'option proxyPath' : readEnv(options.env, 'CLERK_PROXY_PATH') !== undefined ? 'CLERK_PROXY_PATH' : 'the path of CLERK_PROXY_URL'
+  throw new ConfigurationError([`${source} must be a prefix such as /__clerk when the proxy runs inside an app: "/" would send every route of the app to Clerk`])
 }
 
 /**

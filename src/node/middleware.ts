@@ -2,10 +2,9 @@ import { getRequestListener } from '@hono/node-server'
 import { Hono } from 'hono'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ClerkProxyOptions } from '../app.ts'
-import { readEnv } from '../config/env.ts'
-import { resolveConfig } from '../config/proxy.ts'
+import { assertInAppPrefix, resolveConfig } from '../config/proxy.ts'
 import { resolveUpstreamConfig, type UpstreamOptions } from '../config/upstream.ts'
-import { bodyAlreadyReadResponse, ConfigurationError } from '../errors.ts'
+import { bodyAlreadyReadResponse } from '../errors.ts'
 import { pathAfterPrefix } from '../upstream-url.ts'
 import { nodeProxy } from './proxy.ts'
 
@@ -30,26 +29,55 @@ export type NodeMiddleware = ((req: IncomingMessage, res: ServerResponse, next: 
  * app.use(clerkProxyMiddleware()) // reads CLERK_SECRET_KEY etc. from process.env
  */
 export function nodeProxyMiddleware(options: ClerkProxyOptions & UpstreamOptions = {}): NodeMiddleware {
+  const proxy = nodeAppProxy(options)
+  const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
+    if (!proxy.handles(req)) return next()
+    proxy.handle(req, res).catch(next)
+  }
+  return Object.assign(middleware, { close: () => proxy.close() })
+}
+
+/** The in-app proxy split into its two decisions, for frameworks whose hooks want them apart (Fastify, Koa, Nuxt). */
+export interface NodeAppProxy {
+  /** True when the request target is under the prefix, so the proxy answers it. */
+  handles(req: IncomingMessage): boolean
+  /** Answers a request {@link NodeAppProxy.handles} accepted, streaming both ways. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>
+  /** Closes the upstream connection pool. */
+  close(): Promise<void>
+}
+
+/**
+ * The proxy behind {@link nodeProxyMiddleware}: a prefix matcher and a raw
+ * `IncomingMessage`/`ServerResponse` handler sharing one validated configuration and one pool.
+ * `/` as the prefix is refused (it would send every route of the app to Clerk).
+ *
+ * @example
+ * const proxy = nodeAppProxy({ env: process.env })
+ * if (proxy.handles(req)) await proxy.handle(req, res)
+ */
+export function nodeAppProxy(options: ClerkProxyOptions & UpstreamOptions = {}): NodeAppProxy {
   const env = options.env ?? process.env
   const config = resolveConfig({ ...options, env })
-  if (config.proxyPath === '') {
-    // Inside an app, "/" would send every route to Clerk (a bug Clerk fixed in its Express helper).
-    const source = options.proxyPath !== undefined ? 'option proxyPath' : readEnv(env, 'CLERK_PROXY_PATH') !== undefined ? 'CLERK_PROXY_PATH' : 'the path of CLERK_PROXY_URL'
-    throw new ConfigurationError([`${source} must be a prefix such as /__clerk when the proxy runs inside an app: "/" would send every route of the app to Clerk`])
-  }
+  assertInAppPrefix(config, { ...options, env })
   const proxy = nodeProxy({ ...options, env }, config, { upstream: resolveUpstreamConfig({ ...options, env }) })
   const listener = getRequestListener(new Hono().use(proxy.handler).fetch)
+  // Express strips a mount path from `req.url`; the prefix is matched on the full target.
+  const fullTarget = (req: IncomingMessage): string => (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
 
-  const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    // Express strips a mount path from `req.url`; the prefix is matched on the full target.
-    const target = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
-    const queryAt = target.indexOf('?')
-    if (pathAfterPrefix(queryAt < 0 ? target : target.slice(0, queryAt), config.proxyPath) === undefined) return next()
-    if (bodyAlreadyRead(req)) return void sendError(res)
-    req.url = target
-    listener(req, res).catch(next)
+  return {
+    handles(req) {
+      const target = fullTarget(req)
+      const queryAt = target.indexOf('?')
+      return pathAfterPrefix(queryAt < 0 ? target : target.slice(0, queryAt), config.proxyPath) !== undefined
+    },
+    async handle(req, res) {
+      if (bodyAlreadyRead(req)) return sendError(res)
+      req.url = fullTarget(req)
+      await listener(req, res)
+    },
+    close: () => proxy.close(),
   }
-  return Object.assign(middleware, { close: proxy.close })
 }
 
 /** True when a body parser mounted earlier has already consumed a request body. */
@@ -60,10 +88,9 @@ function bodyAlreadyRead(req: IncomingMessage): boolean {
   return announced && req.readableEnded
 }
 
-function sendError(res: ServerResponse): void {
+async function sendError(res: ServerResponse): Promise<void> {
   const response = bodyAlreadyReadResponse()
-  void response.text().then((body) => {
-    res.writeHead(response.status, Object.fromEntries(response.headers))
-    res.end(body)
-  })
+  const body = await response.text()
+  res.writeHead(response.status, Object.fromEntries(response.headers))
+  res.end(body)
 }

@@ -17,7 +17,14 @@ const FRAMINGS: readonly BodyFraming[] = ['content-length', 'chunked']
  * @example
  * describeBodyLimits(target)
  */
-export function describeBodyLimits(target: ConformanceTarget): void {
+export function describeBodyLimits(
+  target: ConformanceTarget,
+  // The suite's own registration, which runs a target's known differences as expected failures.
+  register: (title: string, fn: () => Promise<void>) => void = (title, fn) => void test(title, fn),
+): void {
+  const eachFraming = (title: string, fn: (framing: BodyFraming) => Promise<void>): void => {
+    for (const framing of FRAMINGS) register(title.replace('%s', framing), () => fn(framing))
+  }
   describe(`body limits: ${target.name} (CLERK_PROXY_MAX_BODY=256kb)`, () => {
     let fapi: FapiStandIn
     let proxy: RunningTarget
@@ -40,7 +47,7 @@ export function describeBodyLimits(target: ConformanceTarget): void {
       return { answer, upstream: await settledUploads(fapi, tag) }
     }
 
-    test.each(FRAMINGS)('%s: just under and at the limit arrive whole; one byte over gets 413 and never reaches Clerk whole', async (framing) => {
+    eachFraming('%s: just under and at the limit arrive whole; one byte over gets 413 and never reaches Clerk whole', async (framing) => {
       for (const size of [LIMIT - 1, LIMIT]) {
         const { answer, upstream } = await through(size, framing)
         expect(answer.status).toBe(200)
@@ -61,7 +68,7 @@ export function describeBodyLimits(target: ConformanceTarget): void {
       if (framing === 'content-length') expect(upstream).toEqual([])
     })
 
-    test.each(FRAMINGS)('%s: a client that sends less than it announced and goes away: Clerk never sees the body as complete', async (framing) => {
+    eachFraming('%s: a client that sends less than it announced and goes away: Clerk never sees the body as complete', async (framing) => {
       const tag = `cut=${++uploads}`
       const answer = await cutUpload(proxy.baseUrl, `/__clerk/upload?${tag}`, framing, 40_000)
       expect(answer).not.toMatch(/^HTTP\/1\.1 200/)

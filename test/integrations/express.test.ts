@@ -1,3 +1,4 @@
+import { clerkMiddleware, getAuth } from '@clerk/express'
 import express from 'express'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -6,6 +7,7 @@ import { clerkProxyMiddleware } from '../../adapters/express.ts'
 import type { NodeMiddleware } from '../../src/node/middleware.ts'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { describeIntegrationCases, SECRET, send } from './cases.ts'
+import { describeClerkSdkBeside, publishableKeyFor } from './clerk-sdk-cases.ts'
 
 const PUBLIC_PROXY_URL = 'https://app.example.test/__clerk'
 
@@ -13,6 +15,10 @@ let fapi: FapiStandIn
 let server: Server
 let baseUrl = ''
 let proxy: NodeMiddleware
+// The same app with @clerk/express's clerkMiddleware() on every route after the proxy.
+let withClerk: Server
+let withClerkUrl = ''
+let withClerkProxy: NodeMiddleware
 
 beforeAll(async () => {
   fapi = await startFapiStandIn()
@@ -28,12 +34,24 @@ beforeAll(async () => {
   server = app.listen(0, '127.0.0.1')
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  withClerkProxy = clerkProxyMiddleware({ env: { CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PUBLIC_PROXY_URL } })
+  const guarded = express()
+  guarded.use(withClerkProxy)
+  guarded.use(express.json())
+  guarded.use(clerkMiddleware({ publishableKey: publishableKeyFor(new URL(fapi.url).host), secretKey: SECRET, proxyUrl: PUBLIC_PROXY_URL }))
+  guarded.get('/', (req, res) => void res.send(`page: ${getAuth(req).userId === null ? 'signed out' : 'signed in'}`))
+  withClerk = guarded.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => withClerk.once('listening', () => resolve()))
+  withClerkUrl = `http://127.0.0.1:${(withClerk.address() as AddressInfo).port}`
 })
 
 afterAll(async () => {
   server?.closeAllConnections()
   await new Promise((resolve) => server?.close(resolve))
-  await proxy?.close()
+  withClerk?.closeAllConnections()
+  await new Promise((resolve) => withClerk?.close(resolve))
+  await Promise.all([proxy?.close(), withClerkProxy?.close()])
   await fapi?.close()
 })
 
@@ -47,6 +65,15 @@ describeIntegrationCases({
   spoofedForwardedFor: { send: '6.6.6.6', expect: '127.0.0.1' },
   encoding: 'passthrough',
   appRoute: { path: '/', contains: 'home page served by express' },
+})
+
+describeClerkSdkBeside({
+  name: 'express + @clerk/express clerkMiddleware()',
+  baseUrl: () => withClerkUrl,
+  fapi: () => fapi,
+  prefix: '/__clerk',
+  proxyUrl: () => PUBLIC_PROXY_URL,
+  page: { path: '/', signedOut: 'page: signed out' },
 })
 
 describe('express middleware specifics', () => {

@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
 import { describeIntegrationCases, SECRET, send } from './cases.ts'
+import { NEXT_BUILT_IN_DIFFERENCES } from './clerk-builtin-differences.ts'
+import { describeClerkSdkBeside, publishableKeyFor } from './clerk-sdk-cases.ts'
 import { startNextApp, type RunningNext } from './nextjs-app.ts'
 import { describeNextBodyLimits } from './nextjs-body-limits.ts'
 
@@ -24,6 +26,8 @@ beforeAll(async () => {
     CLERK_FAPI_URL: fapi.url,
     // The variable a Next.js app already has for Clerk's SDK doubles as the proxy's public URL.
     NEXT_PUBLIC_CLERK_PROXY_URL: PUBLIC_PROXY_URL,
+    // For @clerk/nextjs's clerkMiddleware() in proxy.js; its Frontend API host is the stand-in.
+    NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: publishableKeyFor(new URL(fapi.url).host),
   })
   baseUrl = app.baseUrl
 }, 240_000)
@@ -63,6 +67,26 @@ describeIntegrationCases({
   clientIp: '127.0.0.1',
   spoofedForwardedFor: { send: '6.6.6.6, 203.0.113.7', expect: '203.0.113.7' },
   appRoute: { path: '/', contains: 'home page served by the app' },
+})
+
+// Clerk's own built-in proxy (clerkMiddleware({ frontendApiProxy })) in the same app and run.
+describeIntegrationCases({
+  ...common,
+  name: "next.js: Clerk's built-in frontendApiProxy (clerkMiddleware in proxy.js)",
+  prefix: '/__clerk_builtin',
+  expectedProxyUrl: () => `${baseUrl}/__clerk_builtin`,
+  clientIp: '127.0.0.1',
+  spoofedForwardedFor: { send: '6.6.6.6, 203.0.113.7', expect: '203.0.113.7' },
+  knownDifferences: NEXT_BUILT_IN_DIFFERENCES,
+})
+
+describeClerkSdkBeside({
+  name: 'next.js withClerkProxy(clerkMiddleware()) from @clerk/nextjs',
+  baseUrl: () => baseUrl,
+  fapi: () => fapi,
+  prefix: '/__clerk_mw',
+  proxyUrl: () => PUBLIC_PROXY_URL,
+  page: { path: '/', signedOut: 'page: signed out' },
 })
 
 describe('next.js specifics', () => {

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
-import { describeConnections, eventually, onlyAllowedStrays, proxyConnections, SOAK_TARGETS, rssMiB, testSecret, type ProxyUnderTest } from './targets.ts'
+import { describeConnections, eventually, nodeCli, onlyAllowedStrays, proxyConnections, SOAK_TARGETS, rssMiB, testSecret, type ProxyConnections, type ProxyUnderTest } from './targets.ts'
 
 const SECONDS = Number(process.env['SOAK_SECONDS'] ?? 30)
 const STRICT = process.env['SOAK_STRICT'] === '1'
@@ -62,13 +62,28 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+/**
+ * The warm upstream connections the Node pool keeps on purpose (`CLERK_PROXY_UPSTREAM_CONNECTIONS`,
+ * reopened ahead of need when Clerk closes them): the soak runs the production defaults, so
+ * after the load the pool holds exactly these, idle; a leak shows as more, or as one still busy.
+ */
+const WARM_POOL = 4
+
+/** The connections left once the pool's own idle warm connections are set aside. */
+function beyondWarmPool(connections: ProxyConnections, warm: number): ProxyConnections {
+  let spare = warm
+  const upstream = connections.upstream.filter((c) => !(c.state === 'ESTABLISHED' && c.unreadBytes === 0 && spare-- > 0))
+  return { clients: connections.clients, upstream }
+}
+
 for (const target of SOAK_TARGETS) {
+  const warm = target === nodeCli ? WARM_POOL : 0
   describe(`soak (${target.name})`, () => {
     let fapi: FapiStandIn
     let proxy: ProxyUnderTest
     beforeAll(async () => {
       fapi = await startFapiStandIn()
-      proxy = await target.start({ CLERK_SECRET_KEY: testSecret(), CLERK_FAPI_URL: fapi.url, CLERK_PROXY_LOG: 'off' })
+      proxy = await target.start({ CLERK_SECRET_KEY: testSecret(), CLERK_FAPI_URL: fapi.url, CLERK_PROXY_LOG: 'off', CLERK_PROXY_UPSTREAM_CONNECTIONS: String(WARM_POOL) })
     })
     afterAll(async () => {
       await proxy?.stop()
@@ -189,8 +204,8 @@ for (const target of SOAK_TARGETS) {
         const testCpuSeconds = (testCpu.user + testCpu.system) / 1e6
         await pool.close()
         // Every client socket is closed now; upstream keep-alive sockets go when the stand-in's
-        // 5 s keep-alive timeout ends. Then the proxy should hold no connection at all.
-        const end = await eventually(() => proxyConnections(proxy, fapi.port), (c) => onlyAllowedStrays(c, target.rules ?? {}, fapi), 30_000)
+        // 5 s keep-alive timeout ends. Then the proxy should hold no connection but its warm pool.
+        const end = await eventually(() => proxyConnections(proxy, fapi.port), (c) => onlyAllowedStrays(beyondWarmPool(c, warm), target.rules ?? {}, fapi), 30_000)
         const endRss = rssMiB(proxy.pid)
 
         const total = Object.values(counts).reduce((a, b) => a + b, 0)
@@ -209,7 +224,8 @@ for (const target of SOAK_TARGETS) {
         expect(total).toBeGreaterThan(SECONDS * 20)
         expect(proxy.child?.exitCode).toBeNull()
         expect(end.clients.length, `client connections still open: ${describeConnections(end.clients)}`).toBe(0)
-        expect(onlyAllowedStrays(end, target.rules ?? {}, fapi), `upstream connections still open: ${describeConnections(end.upstream)}`).toBe(true)
+        expect(end.upstream.length, `more upstream connections than the warm pool: ${describeConnections(end.upstream)}`).toBeLessThanOrEqual(warm + (target.rules?.strayUpstreamSockets ?? 0) + fapi.portsWithoutRequest().length)
+        expect(onlyAllowedStrays(beyondWarmPool(end, warm), target.rules ?? {}, fapi), `upstream connections still open: ${describeConnections(end.upstream)}`).toBe(true)
         // RSS: from the end of the first window (warmed up) to the end, no more than a little.
         const warmRss = windows[0]?.rssMiB ?? startRss
         expect(endRss - warmRss).toBeLessThan(STRICT ? 48 : 96)

@@ -1,0 +1,3 @@
+import { clerkMiddleware } from '@clerk/nuxt/server'
+
+export default clerkMiddleware()
