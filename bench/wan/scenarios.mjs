@@ -126,16 +126,17 @@ export function sustained(targets, meter, { concurrency, seconds, warmSeconds })
 
 /**
  * One request, `gapMs` of silence, one measured request: for every target at once (each
- * target's gap is its own, measured from the end of its warm-up request), so three gaps of
- * 95 s cost 95 s, not 95 s per target. What a target opens during the gap (a pool that
+ * target's gap is its own, measured from the end of its warm-up request, starts `staggerMs`
+ * apart), so three gaps of 95 s cost about 95 s, not 95 s per target. What a target opens during the gap (a pool that
  * reconnects ahead) counts for this scenario.
  */
-export async function afterIdle(targets, meter, gapMs) {
+export async function afterIdle(targets, meter, gapMs, staggerMs) {
   const out = new Map()
   await Promise.all(
     targets.map(async (target, i) => {
-      // Spread the warm-ups a little so the targets' requests do not coincide.
-      await sleep(i * 20)
+      // Staggered so that no two targets reconnect at the same moment (their TLS handshakes
+      // would queue for the same CPUs and count as round trips).
+      await sleep(i * staggerMs)
       try {
         await target.client.request()
         const mark = await meter.mark([target])

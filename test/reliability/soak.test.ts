@@ -11,7 +11,7 @@ import { Readable } from 'node:stream'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
-import { describeConnections, describeLeftBehind, eventually, leftBehind, onlyAllowedStrays, proxyConnections, SOAK_TARGETS, rssMiB, testSecret, type ProxyUnderTest } from './targets.ts'
+import { describeConnections, describeLeftBehind, eventually, leftBehind, nodeCli, onlyAllowedStrays, proxyConnections, SOAK_TARGETS, rssMiB, testSecret, type LeftBehind, type ProxyUnderTest } from './targets.ts'
 
 const SECONDS = Number(process.env['SOAK_SECONDS'] ?? 30)
 const STRICT = process.env['SOAK_STRICT'] === '1'
@@ -62,15 +62,28 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+/**
+ * The warm upstream connections the Node pool keeps on purpose (`CLERK_PROXY_UPSTREAM_CONNECTIONS`,
+ * reopened ahead of need when Clerk closes them): the soak runs the production defaults, so
+ * after the load the pool holds exactly these, idle; a leak shows as more, or as one still busy.
+ */
+const WARM_POOL = 4
+
+/** What is left once the pool's own idle warm connections are set aside. */
+function beyondWarmPool(left: LeftBehind, warm: number): LeftBehind {
+  let spare = warm
+  const heldUpstream = left.heldUpstream.filter((c) => !(c.state === 'ESTABLISHED' && c.unreadBytes === 0 && spare-- > 0))
+  return { ...left, heldUpstream }
+}
+
 for (const target of SOAK_TARGETS) {
+  const warm = target === nodeCli ? WARM_POOL : 0
   describe(`soak (${target.name})`, () => {
     let fapi: FapiStandIn
     let proxy: ProxyUnderTest
     beforeAll(async () => {
       fapi = await startFapiStandIn()
-      // What is counted at the end is what clients leave behind; the warm upstream connections
-      // the pool opens and keeps on purpose are tested in upstream-pool.test.ts.
-      proxy = await target.start({ CLERK_SECRET_KEY: testSecret(), CLERK_FAPI_URL: fapi.url, CLERK_PROXY_LOG: 'off', CLERK_PROXY_UPSTREAM_PRECONNECT: 'off' })
+      proxy = await target.start({ CLERK_SECRET_KEY: testSecret(), CLERK_FAPI_URL: fapi.url, CLERK_PROXY_LOG: 'off', CLERK_PROXY_UPSTREAM_CONNECTIONS: String(WARM_POOL) })
     })
     afterAll(async () => {
       await proxy?.stop()
@@ -191,8 +204,9 @@ for (const target of SOAK_TARGETS) {
         const testCpuSeconds = (testCpu.user + testCpu.system) / 1e6
         await pool.close()
         // Every client socket is closed now; upstream keep-alive sockets go when the stand-in's
-        // 5 s keep-alive timeout ends. Then the proxy should hold no connection at all.
-        const left = await eventually(() => leftBehind(proxyConnections(proxy, fapi.port), target.rules ?? {}, fapi), (l) => onlyAllowedStrays(l, target.rules ?? {}), 60_000)
+        // 5 s keep-alive timeout ends. Then the proxy should hold no connection but its warm pool.
+        const rules = target.rules ?? {}
+        const left = await eventually(() => leftBehind(proxyConnections(proxy, fapi.port), rules, fapi), (l) => onlyAllowedStrays(beyondWarmPool(l, warm), rules), 60_000)
         const end = { clients: left.clients, upstream: left.heldUpstream }
         const endRss = rssMiB(proxy.pid)
 
@@ -211,7 +225,8 @@ for (const target of SOAK_TARGETS) {
         expect(unexpected.slice(0, 10)).toEqual([])
         expect(total).toBeGreaterThan(SECONDS * 20)
         expect(proxy.child?.exitCode).toBeNull()
-        expect(onlyAllowedStrays(left, target.rules ?? {}), describeLeftBehind(left, fapi)).toBe(true)
+        expect(end.upstream.length, `more upstream connections than the warm pool: ${describeConnections(end.upstream)}`).toBeLessThanOrEqual(warm + (rules.uncancelledBodies ?? 0))
+        expect(onlyAllowedStrays(beyondWarmPool(left, warm), rules), describeLeftBehind(beyondWarmPool(left, warm), fapi)).toBe(true)
         // RSS: from the end of the first window (warmed up) to the end, no more than a little.
         const warmRss = windows[0]?.rssMiB ?? startRss
         expect(endRss - warmRss).toBeLessThan(STRICT ? 48 : 96)
