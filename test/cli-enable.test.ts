@@ -10,6 +10,7 @@ import type { CommandIo } from '../src/cli/io.ts'
 import { clerkError, startBackendApiStandIn, type BackendApiStandIn } from './support/backend-api-stand-in.ts'
 import { startBrokenProxy } from './support/broken-proxy.ts'
 import { startFapiStandIn, type FapiStandIn } from './support/fapi-stand-in.ts'
+import { refusedPort } from './support/refused-port.ts'
 
 const SECRET = 'sk_live_enableTestSecret0123456789abcdef'
 
@@ -177,10 +178,7 @@ describe('clerk-proxy enable', () => {
   })
 
   it('reports an unreachable Backend API and a missing secret key', async () => {
-    const backend = await startApi([])
-    const url = backend.url
-    await backend.close()
-    api = undefined
+    const url = `http://127.0.0.1:${await refusedPort()}`
     const io = testIo({ CLERK_SECRET_KEY: SECRET, CLERK_API_URL: url })
     expect(await enableCommand(['--proxy-url', proxyUrl, '--skip-doctor'], io)).toBe(1)
     expect(io.err()).toContain(`could not reach the Clerk Backend API at ${url}`)

@@ -54,5 +54,6 @@ export function describeBuiltIn(framework: keyof typeof BUILT_IN_DIFFERENCES & s
     encoding: 'passthrough',
     propagatesAbort: true,
     knownDifferences: BUILT_IN_DIFFERENCES[framework],
+    enforcesBodyLimit: false,
   })
 }

@@ -3,9 +3,10 @@
  * answering, or breaking off a body. Before the response head went out the client gets
  * Clerk's error shape (502/504); after it, a closed connection. Nothing hangs.
  */
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
+import { refusedPort } from '../support/refused-port.ts'
 import { endpoint, jsonBody, rawRequest, type RawResponse } from './raw-http.ts'
 import { eventually, testSecret, UPSTREAM_FAULT_TARGETS, type ProxyUnderTest } from './targets.ts'
 
@@ -15,14 +16,6 @@ const TIMEOUT_MS = 1_500
  * never-answering routes hold (TIMEOUT_MS * 40), with room for a loaded machine.
  */
 const HANG_BOUND_MS = TIMEOUT_MS + 15_000
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 function expectClerkError(response: RawResponse, status: number, code: string): void {
   expect(response.status).toBe(status)
@@ -43,7 +36,7 @@ for (const target of UPSTREAM_FAULT_TARGETS) {
     beforeAll(async () => {
       fapi = await startFapiStandIn()
       proxy = await target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_TIMEOUT: String(TIMEOUT_MS) })
-      refused = await target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: `http://127.0.0.1:${await closedPort()}`, CLERK_PROXY_TIMEOUT: String(TIMEOUT_MS) })
+      refused = await target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: `http://127.0.0.1:${await refusedPort()}`, CLERK_PROXY_TIMEOUT: String(TIMEOUT_MS) })
     })
     afterAll(async () => {
       await proxy?.stop()

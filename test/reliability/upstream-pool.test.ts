@@ -4,8 +4,8 @@
  * the first request, multiplexed, reopened ahead of need, and a request that meets a
  * connection the upstream just dropped sent again only when that is safe.
  */
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { refusedPort } from '../support/refused-port.ts'
 import { spawnServer, type SpawnedServer } from '../support/spawn-server.ts'
 import { makeCertificate, startTlsFapiStandIn, type TestCertificate, type TlsFapiStandIn } from '../support/tls-fapi-stand-in.ts'
 
@@ -127,12 +127,8 @@ for (const http2 of [true, false]) {
 
 test('a start that cannot reach the Frontend API still starts, says so once, and connects when it can', async () => {
   // A port that was free a moment ago: nothing listens there until the stand-in starts on it.
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
+  // Below the ephemeral range, so no other test's server can take it before the stand-in does.
+  const port = await refusedPort([1001, 1003, 1005])
   const proxy = await startProxy(`https://127.0.0.1:${port}`)
   let fapi: TlsFapiStandIn | undefined
   try {
