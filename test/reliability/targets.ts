@@ -384,9 +384,13 @@ export interface LeftBehind {
  */
 export function leftBehind(connections: ProxyConnections, rules: RuntimeRules, upstream: Pick<FapiStandIn, 'portsWithoutRequest' | 'requests'>): LeftBehind {
   const spare = new Set(rules.sparePoolConnections ? upstream.portsWithoutRequest() : [])
+  // An unfinished request counts while the proxy still holds its connection. Once the proxy
+  // has closed its end the request is given up, even if the stand-in, holding an answer back,
+  // has not noticed yet (a FIN alone does not end a Node server's pending response).
+  const held = new Set(connections.upstream.map((c) => c.localPort))
   return {
     clients: connections.clients,
-    openRequests: upstream.requests.filter((r) => !r.completed && !r.aborted && !r.cutOff),
+    openRequests: upstream.requests.filter((r) => !r.completed && !r.aborted && !r.cutOff && r.remotePort !== undefined && held.has(r.remotePort)),
     cutOffRequests: upstream.requests.filter((r) => r.cutOff),
     heldUpstream: connections.upstream.filter((c) => !spare.has(c.localPort)),
   }
