@@ -1,8 +1,9 @@
 /**
  * The Bun adapter. `bun run adapters/bun.ts` starts a standalone proxy server with the same
  * environment as the `clerk-proxy` CLI (`PORT`, `HOST`, `CLERK_*`, `TRUST_PROXY`). The client
- * IP is the socket peer (`server.requestIP`), and upstream bodies stay compressed
- * (`fetch(…, { decompress: false })`), so assets cross the wire as Clerk sent them.
+ * IP is the socket peer (`server.requestIP`). Requests to an `https` Frontend API share one
+ * HTTP/2 session held open ahead of need ({@link BunUpstreamTransport}); upstream bodies stay
+ * compressed, so assets cross the wire as Clerk sent them.
  *
  * @example
  * // server.ts, run with: bun run server.ts
@@ -19,7 +20,9 @@ import type { FetchTransport } from '../src/forward-fetch.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
 import { processFiguresOf, type ProcessUsage } from '../src/metrics/proxy-metrics.ts'
 import type { Readiness, ReadinessState } from '../src/readiness.ts'
+import { BunUpstreamTransport } from './bun/upstream.ts'
 import { bodyErrorLogged, fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/index.ts'
+export { BunUpstreamTransport }
 export type { ClerkProxyOptions, FetchHandler, FetchTransport, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
 
 /** The part of Bun's `Server` the proxy uses. */
@@ -38,8 +41,8 @@ type BunServeOptions = { port: number; hostname: string; idleTimeout: number; ma
 declare const Bun: { readonly env: Record<string, string | undefined>; serve(options: BunServeOptions): BunServer }
 declare const process: { on(signal: string, listener: (signal: string) => void): void; exit(code: number): never } & ProcessUsage
 
-/** Bun's fetch with `decompress: false`: compressed bodies reach the client as sent. */
-export const bunTransport: FetchTransport = { fetch: (url, init) => fetch(url, { ...init, decompress: false } as RequestInit), decodesBody: false }
+/** The Bun transport of the standalone server: HTTP/2 to an `https` Frontend API, else `fetch` with `decompress: false`. */
+export const bunTransport: BunUpstreamTransport = new BunUpstreamTransport()
 
 /**
  * The socket address of the client, from the `Bun.Server` passed to `fetch`.
@@ -62,10 +65,7 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
     const server = Bun.serve({ port, hostname, idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER, fetch })
     return { server, hostname, port: server.port ?? port, stop: () => server.stop(), closeAll: () => void server.stop(true) }
   },
-  // Bun's fetch speaks HTTP/1.1: each call opens one TCP + TLS connection to an https origin.
-  preconnect(origin, count) {
-    for (let i = 0; i < count; i++) (fetch as unknown as { preconnect?(url: string): void }).preconnect?.(origin)
-  },
+  upstream: (origin, settings) => bunTransport.configure(origin, settings),
   processFigures: () => processFiguresOf(process),
   onSignal: (listener) => ['SIGTERM', 'SIGINT'].forEach((signal) => process.on(signal, listener)),
   exit: (code) => process.exit(code),

@@ -8,6 +8,7 @@ import { clerkProxy, clerkProxyHandler, type ClerkProxyOptions } from '../app.ts
 import type { EnvSource } from '../config/env.ts'
 import type { ProxyConfig } from '../config/proxy.ts'
 import { resolveServerConfig, type ServerConfig, type ServerConfigOptions } from '../config/server.ts'
+import type { UpstreamConfig } from '../config/upstream.ts'
 import { createLogger, type LogFormat, type Logger } from '../log.ts'
 import { metricsListenerApp } from '../metrics/listener-app.ts'
 import type { ProcessFigures } from '../metrics/proxy-metrics.ts'
@@ -74,8 +75,8 @@ export interface FetchServerPlatform<Server, Info> {
   respond(app: Hono, request: Request, info: Info): Response | Promise<Response>
   /** Starts listening with the handler (the proxy's, or the metrics listener's on its own address). */
   listen(handler: (request: Request, info: Info) => Response | Promise<Response>, config: ServerConfig): Listening<Server>
-  /** Opens `count` connections to `origin` ahead of the first requests, where the runtime's fetch can (Bun). */
-  preconnect?(origin: string, count: number): void
+  /** Hands the upstream settings to the transport, which connects to `origin` ahead of the first requests when pre-connecting is on (Bun). */
+  upstream?(origin: string, settings: UpstreamConfig): void
   /** The process figures of the metrics (memory, CPU), where the runtime has them. */
   processFigures?(): ProcessFigures
   /** Subscribes to SIGTERM and SIGINT. */
@@ -113,7 +114,7 @@ export function serveStandalone<Server, Info>(
   const requestIdOf = (c: Context): string => requestIdFor(c.req.header(REQUEST_ID_HEADER), proxyOptions.peerAddress?.(c), config.proxy.trustProxy)
   const observed = accessLog(logger, platform.bodyError(logger, config.log), { requestIdOf, ...operations })
   const app = serverApp(clerkProxyHandler(proxyOptions, config.proxy), config.proxy, observed, operations.readiness)
-  if (config.upstream.preconnect) platform.preconnect?.(config.proxy.fapiOrigin, config.upstream.connections)
+  platform.upstream?.(config.proxy.fapiOrigin, config.upstream)
   const listening = platform.listen((request, info) => platform.respond(app, request, info), config)
   const metricsListening = config.metrics && listenForMetrics(platform, config, operations.exposition, operations.readiness, listening)
   const stop = async (): Promise<void> => {

@@ -158,24 +158,143 @@ async function until(predicate: () => boolean): Promise<void> {
   throw new Error(`condition not met: ${predicate.toString()}`)
 }
 
-test('Bun opens CLERK_PROXY_UPSTREAM_CONNECTIONS connections at start (fetch.preconnect); a burst that size opens none', async () => {
-  const fapi = await startTlsFapiStandIn(certificate, { http2: true })
-  const bun = await spawnServer(`${process.cwd()}/node_modules/.bin/bun`, ['run', 'adapters/bun.ts'], {
+/** Starts the Bun server in front of `fapiUrl`, trusting the test certificate. */
+function startBunProxy(fapiUrl: string, extra: Record<string, string> = {}): Promise<SpawnedServer> {
+  return spawnServer(`${process.cwd()}/node_modules/.bin/bun`, ['run', 'adapters/bun.ts'], {
     PATH: process.env.PATH ?? '',
     CLERK_SECRET_KEY: SECRET,
-    CLERK_FAPI_URL: fapi.url,
-    CLERK_PROXY_UPSTREAM_CONNECTIONS: '4',
+    CLERK_FAPI_URL: fapiUrl,
     PORT: '0',
     HOST: '127.0.0.1',
-    CLERK_PROXY_LOG: 'off',
+    CLERK_PROXY_LOG: 'pretty',
     NODE_EXTRA_CA_CERTS: certificate.caFile,
+    ...extra,
   })
-  try {
-    await fapi.until(() => fapi.connections.length === 4)
+}
+
+describe('Bun, upstream offering HTTP/2 and HTTP/1.1: one multiplexed session, reopened ahead of need', () => {
+  let fapi: TlsFapiStandIn
+  let bun: SpawnedServer
+
+  beforeAll(async () => {
+    fapi = await startTlsFapiStandIn(certificate, { http2: true })
+    bun = await startBunProxy(fapi.url)
+  })
+  afterAll(async () => {
+    await bun?.stop()
+    await fapi?.close()
+  })
+
+  test('connects at start, before any request: one h2 connection', async () => {
+    await fapi.until(() => fapi.open() === 1)
+    expect(fapi.requests).toEqual([])
+    expect(fapi.connections.map((c) => c.alpn)).toEqual(['h2'])
+    expect((await get(bun, '/v1/environment')).status).toBe(200)
+    expect(fapi.connections.length).toBe(1)
+  })
+
+  test('a burst of 16 concurrent requests rides that one session, none opened', async () => {
+    const before = fapi.connections.length
+    const answers = await Promise.all(Array.from({ length: 16 }, () => get(bun, '/barrier/16')))
+    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200))
+    // The barrier only answers once all 16 are waiting at the upstream at once.
+    expect(attempts(fapi, 'GET', '/barrier/16')).toBe(16)
+    expect(fapi.connections.length).toBe(before)
+    expect(new Set(fapi.requests.map((r) => r.httpVersion))).toEqual(new Set(['2.0']))
+  })
+
+  test('when the upstream closes its idle connection, the proxy reconnects before the next request', async () => {
+    // Twice: the second time it closes the session the proxy opened ahead of need and has not used yet.
+    for (let round = 0; round < 2; round++) {
+      const before = fapi.connections.length
+      fapi.closeIdle()
+      await fapi.until(() => fapi.connections.length === before + 1 && fapi.open() === 1)
+    }
+    const opened = fapi.connections.length
+    expect((await get(bun, '/v1/client')).status).toBe(200)
+    expect(fapi.connections.length).toBe(opened)
+  })
+
+  test('after a GOAWAY the proxy opens a new session ahead of need and goes on answering', async () => {
+    const before = fapi.connections.length
+    fapi.goAway()
+    await fapi.until(() => fapi.connections.length === before + 1 && fapi.open() === 1)
+    expect((await get(bun, '/v1/after-goaway')).status).toBe(200)
+    expect(fapi.connections.length).toBe(before + 1)
+  })
+
+  test('a GET that meets a connection the upstream drops is sent once more, on a fresh session', async () => {
+    fapi.misbehaveOnNext('GET', 'drop-connection')
+    const answer = await get(bun, '/v1/retried-get')
+    expect(answer.status).toBe(200)
+    expect(JSON.parse(answer.body)).toMatchObject({ path: '/v1/retried-get' })
+    expect(attempts(fapi, 'GET', '/v1/retried-get')).toBe(2)
+  })
+
+  test('a stream the upstream refuses (RST_STREAM REFUSED_STREAM) is retried for GET', async () => {
+    fapi.misbehaveOnNext('GET', 'refuse-stream')
+    expect((await get(bun, '/v1/refused')).status).toBe(200)
+    expect(attempts(fapi, 'GET', '/v1/refused')).toBe(2)
+  })
+
+  test('a POST that meets a dropped connection is never sent again: 502', async () => {
+    fapi.misbehaveOnNext('POST', 'drop-connection')
+    const answer = await get(bun, '/v1/client/sign_ins', { method: 'POST', body: 'identifier=a%40b.c', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(answer.status).toBe(502)
+    expect(answer.body).not.toContain(SECRET)
+    expect(attempts(fapi, 'POST', '/v1/client/sign_ins')).toBe(1)
+    expect((await get(bun, '/v1/after-post')).status).toBe(200)
+  })
+
+  test('the secret key never reaches the log', () => {
+    expect(bun.output()).not.toContain(SECRET)
+  })
+})
+
+describe('Bun, upstream offering HTTP/1.1 only: falls back to fetch with warm connections', () => {
+  let fapi: TlsFapiStandIn
+  let bun: SpawnedServer
+
+  beforeAll(async () => {
+    fapi = await startTlsFapiStandIn(certificate, { http2: false })
+    bun = await startBunProxy(fapi.url, { CLERK_PROXY_UPSTREAM_CONNECTIONS: '4' })
+  })
+  afterAll(async () => {
+    await bun?.stop()
+    await fapi?.close()
+  })
+
+  test('learns HTTP/1.1 from the first connection, then opens CLERK_PROXY_UPSTREAM_CONNECTIONS; a burst that size opens none', async () => {
+    // The connection that found no h2 is closed; fetch.preconnect opens the 4.
+    await fapi.until(() => fapi.connections.length === 5 && fapi.open() === 4)
     expect(fapi.requests).toEqual([])
     const answers = await Promise.all(Array.from({ length: 4 }, () => get(bun, '/barrier/4')))
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200])
-    expect(fapi.connections.length).toBe(4)
+    expect(fapi.connections.length).toBe(5)
+    expect(new Set(fapi.requests.map((r) => r.httpVersion))).toEqual(new Set(['1.1']))
+  })
+
+  test('a POST that meets a dropped connection is never sent again: 502', async () => {
+    fapi.misbehaveOnNext('POST', 'drop-connection')
+    const answer = await get(bun, '/v1/client/sign_ins', { method: 'POST', body: 'identifier=a%40b.c', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(answer.status).toBe(502)
+    expect(attempts(fapi, 'POST', '/v1/client/sign_ins')).toBe(1)
+    expect((await get(bun, '/v1/after-post')).status).toBe(200)
+  })
+})
+
+test('Bun with CLERK_PROXY_UPSTREAM_PRECONNECT=off opens nothing before the first request, nor after the upstream closes', async () => {
+  const fapi = await startTlsFapiStandIn(certificate, { http2: true })
+  const bun = await startBunProxy(fapi.url, { CLERK_PROXY_UPSTREAM_PRECONNECT: 'off' })
+  try {
+    expect((await fetch(`${bun.baseUrl}/healthz`)).status).toBe(200)
+    expect(fapi.connections.length).toBe(0)
+    expect((await get(bun, '/v1/environment')).status).toBe(200)
+    expect(fapi.connections.map((c) => c.alpn)).toEqual(['h2'])
+    fapi.closeIdle()
+    await fapi.until(() => fapi.open() === 0)
+    expect((await get(bun, '/v1/client')).status).toBe(200)
+    expect(fapi.connections.length).toBe(2)
   } finally {
     await bun.stop()
     await fapi.close()
