@@ -25,8 +25,11 @@ const FIRST_BACKOFF_MS = 250
 const MAX_BACKOFF_MS = 30_000
 /** A session the upstream closes sooner than this counts as a failed attempt (backoff). */
 const SHORT_LIVED_MS = 1_000
-/** Receive window of the session: a large asset is not held to the 64 KiB default per round trip. */
-const SESSION_WINDOW_BYTES = 8 << 20
+/**
+ * Receive window of the session and of each stream: a large asset is not held to HTTP/2's
+ * 64 KiB default per round trip (1.4 MB over a 40 ms link: 47 ms, against 920 ms with the default).
+ */
+const RECEIVE_WINDOW_BYTES = 8 << 20
 /** Bytes of an answer queued for the client before the upstream stream is paused. */
 const RESPONSE_HIGH_WATER_BYTES = 64 * 1024
 
@@ -121,7 +124,7 @@ class OriginConnection {
           return resolve(undefined)
         }
         this.protocol = 'h2'
-        resolve(this.adopt(connectHttp2(this.origin, { createConnection: () => socket })))
+        resolve(this.adopt(connectHttp2(this.origin, { createConnection: () => socket, settings: { initialWindowSize: RECEIVE_WINDOW_BYTES } })))
       })
     })
   }
@@ -131,7 +134,9 @@ class OriginConnection {
     const openedAt = performance.now()
     this.session = session
     session.on('error', () => {})
-    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW_BYTES))
+    // Bun's session window must be raised together with the streams' (SETTINGS above): raised
+    // alone, its streams stall after 64 KiB.
+    session.once('connect', () => session.setLocalWindowSize(RECEIVE_WINDOW_BYTES))
     // Closing first, inside the upstream's own idle limit, means no request races its close.
     session.setTimeout(this.settings().keepAliveMs, () => session.close())
     session.once('goaway', () => this.retire(session))
@@ -285,30 +290,41 @@ function requestOnSession(session: ClientHttp2Session, url: string, init: Reques
         stream.once('close', done)
         return resolve(new Response(null, { status, headers: responseHeaders }))
       }
+      let finish: (error?: unknown) => void = () => {}
       const answer = new ReadableStream<Uint8Array>(
         {
           start(controller) {
+            // Whatever ends the body ends it once; a throw in a stream event would end the process.
+            finish = (error) => {
+              if (ended) return
+              ended = true
+              done()
+              try {
+                if (error === undefined) controller.close()
+                else controller.error(error)
+              } catch {
+                // The reader already went away.
+              }
+            }
             stream.on('data', (chunk: Buffer) => {
               if (ended) return
               controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
               if ((controller.desiredSize ?? 1) <= 0) stream.pause()
             })
-            stream.once('end', () => {
-              ended = true
-              done()
-              controller.close()
-            })
+            stream.once('end', () => finish())
             stream.once('close', () => {
-              done()
-              if (!ended) controller.error(signal?.aborted ? signal.reason : connectionError(stream))
+              // Bun closes a stream that ended cleanly (NO_ERROR) before a paused reader has had its
+              // last bytes and 'end': those still come. Any other close cuts the body short.
+              if (stream.rstCode === constants.NGHTTP2_NO_ERROR && !signal?.aborted && !stream.readableEnded) return
+              if (stream.readableEnded) return finish()
+              finish(signal?.aborted ? signal.reason : connectionError(stream))
             })
           },
           pull() {
             stream.resume()
           },
           cancel() {
-            ended = true
-            done()
+            finish()
             stream.close(constants.NGHTTP2_CANCEL)
           },
         },

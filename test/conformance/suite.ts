@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, test as vitestTest } from 'vitest'
-import { assetPayload, fingerprint, realAsset, SECRET_COOKIE_EXPIRES, startFapiStandIn, type FapiStandIn } from '../support/fapi-stand-in.ts'
+import { assetPayload, fingerprint, realAsset, SECRET_COOKIE_EXPIRES, startFapiStandIn, type FapiStandIn, type StandInTls } from '../support/fapi-stand-in.ts'
 import { headerValues, sendRaw, type RawRequest, type RawResponse } from '../support/http-client.ts'
 import { describeBodyLimits } from './body-limits.ts'
 import { refusedPort } from '../support/refused-port.ts'
@@ -34,6 +34,12 @@ export interface ConformanceTarget {
   readonly enforcesBodyLimit?: boolean
   /** Starts the proxy with exactly these environment variables. */
   start(env: Record<string, string>): Promise<RunningTarget>
+  /**
+   * Serve the Frontend API stand-in over HTTPS with this certificate, offering HTTP/2 and
+   * HTTP/1.1 as Clerk's edge does (`start` makes the proxy trust it), so the cases cross the
+   * transport a production proxy uses; plain HTTP by default.
+   */
+  readonly upstreamTls?: StandInTls
   /**
    * Headers the platform sets in production before the proxy sees a request (e.g. Vercel's
    * x-real-ip); like the platform, they replace any copy the client sent.
@@ -112,7 +118,7 @@ export function describeConformance(target: ConformanceTarget): void {
     const responses: RawResponse[] = []
 
     beforeAll(async () => {
-      fapi = await startFapiStandIn()
+      fapi = await startFapiStandIn({ tls: target.upstreamTls })
       evil = createServer((_req, res) => {
         evilHits++
         res.end('evil')

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createSecureServer } from 'node:http2'
 import type { AddressInfo, Socket } from 'node:net'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 
@@ -108,15 +109,33 @@ export const ENVIRONMENT_JSON: string = JSON.stringify({
 
 export const SECRET_COOKIE_EXPIRES = 'Wed, 21 Oct 2037 07:28:00 GMT'
 
+/** A certificate for {@link startFapiStandIn} over HTTPS (see tls-fapi-stand-in.ts, `makeCertificate`). */
+export interface StandInTls {
+  readonly key: Buffer
+  readonly cert: Buffer
+}
+
+/** Pseudo-headers of an HTTP/2 request; `:authority` is recorded as the `host` it stands for. */
+function http1View(req: IncomingMessage): { headers: RecordedRequest['headers']; rawHeaders: string[] } {
+  if (req.httpVersionMajor !== 2) return { headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] }
+  const headers: Record<string, string | string[] | undefined> = { host: req.headers[':authority'] as string | undefined }
+  for (const [name, value] of Object.entries(req.headers)) if (!name.startsWith(':')) headers[name] = value
+  const rawHeaders = ['host', String(req.headers[':authority'])]
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (!req.rawHeaders[i]!.startsWith(':')) rawHeaders.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
+  return { headers, rawHeaders }
+}
+
 /**
- * Starts the stand-in on 127.0.0.1 with a free port.
+ * Starts the stand-in on 127.0.0.1 with a free port: plain HTTP, or given `tls`, HTTPS offering
+ * HTTP/2 and HTTP/1.1 by ALPN as Clerk's edge does (HTTP/2 requests are recorded with
+ * `:authority` as `host` and no other pseudo-header).
  *
  * @example
  * const fapi = await startFapiStandIn()
  * // … point the proxy at fapi.url …
  * await fapi.close()
  */
-export async function startFapiStandIn(): Promise<FapiStandIn> {
+export async function startFapiStandIn(options: { tls?: StandInTls } = {}): Promise<FapiStandIn> {
   const requests: RecordedRequest[] = []
   const waiters: { predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = []
   const held: (() => void)[] = []
@@ -127,12 +146,14 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
   const assetGzip = gzipSync(asset)
   const assetBrotli = brotliCompressSync(asset)
 
-  const server: Server = createServer((req, res) => {
+  // The connection a request came on: an HTTP/2 request's `socket` is a stand-in for its stream.
+  const connectionOf = (req: IncomingMessage): Socket =>
+    ((req as IncomingMessage & { stream?: { session?: { socket?: Socket } } }).stream?.session?.socket ?? req.socket)
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const record: RecordedRequest = {
       method: req.method ?? '',
       url: req.url ?? '',
-      headers: { ...req.headers },
-      rawHeaders: [...req.rawHeaders],
+      ...http1View(req),
       remoteAddress: req.socket.remoteAddress,
       remotePort: req.socket.remotePort,
       bodyLength: 0,
@@ -143,10 +164,12 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
       completed: false,
     }
     requests.push(record)
-    lastRequestOn.set(req.socket, record)
+    lastRequestOn.set(connectionOf(req), record)
     res.on('finish', () => (record.completed = true))
+    // An HTTP/2 stream reset by the client still reports its response as finished: its code says it was cut.
+    const stream = (req as IncomingMessage & { stream?: { rstCode?: number } }).stream
     res.on('close', () => {
-      if (!res.writableFinished && !record.cutOff) record.aborted = true
+      if ((!res.writableFinished || (stream?.rstCode ?? 0) !== 0) && !record.cutOff) record.aborted = true
     })
     for (const w of [...waiters]) {
       if (w.predicate(record)) {
@@ -156,8 +179,11 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
     }
     for (const route of routes) if (route(req, res, record)) return
     handle(req, res, record)
-  })
-  server.on('connection', (socket) => {
+  }
+  const server: Server = options.tls
+    ? (createSecureServer({ key: options.tls.key, cert: options.tls.cert, allowHTTP1: true }, onRequest as never) as unknown as Server)
+    : createServer(onRequest)
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
@@ -251,7 +277,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
           method: req.method,
           url: req.url,
           // The secret itself is never echoed, so tests can assert no response contains it.
-          headers: { ...req.headers, 'clerk-secret-key': fingerprint(req.headers['clerk-secret-key']) },
+          headers: { ...record.headers, 'clerk-secret-key': fingerprint(record.headers['clerk-secret-key']) },
           bodyLength: record.bodyLength,
           bodySha256: record.bodySha256,
         }),
@@ -355,6 +381,8 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
       return
     }
     if (path === '/garbage') {
+      // Over HTTP/2 the connection itself breaks: bytes that are no frame end the session.
+      if (req.httpVersionMajor === 2) return void connectionOf(req).end('THIS IS NOT HTTP\r\n\r\n')
       req.socket.end('THIS IS NOT HTTP\r\n\r\n')
       return
     }
@@ -369,7 +397,7 @@ export async function startFapiStandIn(): Promise<FapiStandIn> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
     routes,
