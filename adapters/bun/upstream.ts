@@ -70,7 +70,7 @@ class OriginConnection {
 
   /** Opens the session now, unless one is open or opening (pre-connecting). */
   warm(): void {
-    if (this.closed || this.retryTimer !== undefined) return
+    if (this.closed || this.retryTimer !== undefined || this.protocol === 'http/1.1') return
     void this.current().catch(() => {})
   }
 
@@ -82,13 +82,6 @@ class OriginConnection {
       this.connecting = undefined
     })
     return this.connecting
-  }
-
-  /** Forgets `session` for new requests (its own streams finish) and connects again ahead of need. */
-  retire(session: ClientHttp2Session): void {
-    if (this.session !== session) return
-    this.session = undefined
-    if (!this.closed && this.settings().preconnect) this.warm()
   }
 
   close(): void {
@@ -139,15 +132,17 @@ class OriginConnection {
     session.once('connect', () => session.setLocalWindowSize(RECEIVE_WINDOW_BYTES))
     // Closing first, inside the upstream's own idle limit, means no request races its close.
     session.setTimeout(this.settings().keepAliveMs, () => session.close())
-    session.once('goaway', () => this.retire(session))
+    // After GOAWAY the session finishes its streams but takes no new ones; its close (soon after,
+    // at Cloudflare) is when the next one is opened.
+    session.once('goaway', () => {
+      if (this.session === session) this.session = undefined
+    })
     session.once('close', () => {
+      if (this.session === session) this.session = undefined
       // An upstream that accepts and drops connections at once is retried with backoff, not in a loop.
-      if (performance.now() - openedAt < SHORT_LIVED_MS && this.session === session) {
-        this.session = undefined
-        return this.failed()
-      }
+      if (performance.now() - openedAt < SHORT_LIVED_MS) return this.failed()
       this.failures = 0
-      this.retire(session)
+      if (!this.closed && this.settings().preconnect) this.warm()
     })
     return session
   }
@@ -228,7 +223,7 @@ export class BunUpstreamTransport implements FetchTransport {
       const method = init.method ?? 'GET'
       const resendable = mayRetry && (method === 'GET' || method === 'HEAD') && init.body == null && !init.signal?.aborted
       if (!resendable || !(error instanceof UnansweredError)) throw error instanceof UnansweredError ? error.cause : error
-      origin.retire(session)
+      // On the same session when only the stream was refused; a closed one is replaced first.
       return this.fetchHttp2(origin, url, init, false)
     }
   }

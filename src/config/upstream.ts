@@ -12,7 +12,7 @@ import { fail, readSettings, trimmedString } from './settings.ts'
 export interface UpstreamOptions {
   /** How long an idle upstream connection is kept, in ms or as `"300s"` (`CLERK_PROXY_UPSTREAM_KEEPALIVE`, default 300 s). */
   upstreamKeepAlive?: number | string
-  /** Warm HTTP/1.1 connections held when HTTP/2 is not offered (`CLERK_PROXY_UPSTREAM_CONNECTIONS`, default 8; on Bun, opened at start). */
+  /** Warm HTTP/1.1 connections held when HTTP/2 is not offered (`CLERK_PROXY_UPSTREAM_CONNECTIONS`, default 8; on Bun, opened once the origin is found to speak HTTP/1.1 only). */
   upstreamConnections?: number | string
   /** Offer HTTP/2 to the Frontend API and multiplex on one connection (`CLERK_PROXY_UPSTREAM_HTTP2`, default on). */
   upstreamHttp2?: boolean | string
