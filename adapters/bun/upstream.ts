@@ -170,6 +170,7 @@ class OriginConnection {
  * clerkProxy({ transport })
  */
 export class BunUpstreamTransport implements FetchTransport {
+  /** False: compressed answers are passed on as Clerk sent them, over HTTP/2 and with `decompress: false`. */
   readonly decodesBody = false
   private settings: UpstreamConfig = DEFAULT_UPSTREAM
   private readonly origins = new Map<string, OriginConnection>()
@@ -201,6 +202,7 @@ export class BunUpstreamTransport implements FetchTransport {
     this.origins.clear()
   }
 
+  /** The connection state of `origin`, made on first use. */
   private originOf(origin: string): OriginConnection {
     let connection = this.origins.get(origin)
     if (!connection) {
@@ -210,10 +212,12 @@ export class BunUpstreamTransport implements FetchTransport {
     return connection
   }
 
+  /** Bun's `fetch`, compressed bodies left as they are. */
   private fetchHttp1(url: string, init: RequestInit): Promise<Response> {
     return fetch(url, { ...init, decompress: false })
   }
 
+  /** One request on the origin's session; a GET or HEAD that got no answer goes once more. */
   private async fetchHttp2(origin: OriginConnection, url: string, init: RequestInit, mayRetry: boolean): Promise<Response> {
     const session = await origin.current()
     if (!session) return this.fetchHttp1(url, init)
@@ -249,7 +253,7 @@ function requestOnSession(session: ClientHttp2Session, url: string, init: Reques
     const previous = headers[name]
     headers[name] = previous === undefined ? value : ([] as string[]).concat(previous as string | string[], value)
   }
-  const body = init.body as ArrayBuffer | ReadableStream<Uint8Array> | null | undefined
+  const body = init.body
   if (body instanceof ArrayBuffer) headers['content-length'] = String(body.byteLength)
   const signal = init.signal ?? undefined
   if (signal?.aborted) return Promise.reject(signal.reason)
@@ -339,7 +343,16 @@ function requestOnSession(session: ClientHttp2Session, url: string, init: Reques
     })
 
     if (body instanceof ArrayBuffer) stream.end(new Uint8Array(body))
-    else if (body instanceof ReadableStream) {
+    else if (body != null && !(body instanceof ReadableStream)) {
+      // Any other BodyInit (a view, a Blob, text): read whole, as fetch would send it.
+      new Response(body as BodyInit).arrayBuffer().then(
+        (bytes) => stream.end(new Uint8Array(bytes)),
+        (error: unknown) => {
+          bodyError = error
+          stream.close(constants.NGHTTP2_CANCEL)
+        },
+      )
+    } else if (body instanceof ReadableStream) {
       sendBody(body, stream).catch((error: unknown) => {
         bodyError = error
         stream.close(constants.NGHTTP2_CANCEL)

@@ -1,5 +1,5 @@
 /**
- * The Node server's connections to the Frontend API, over real HTTPS against a stand-in that
+ * The Node and Bun servers' connections to the Frontend API, over real HTTPS against a stand-in that
  * behaves like Cloudflare (HTTP/2 + HTTP/1.1 by ALPN, idle connections kept): connected before
  * the first request, multiplexed, reopened ahead of need, and a request that meets a
  * connection the upstream just dropped sent again only when that is safe.
