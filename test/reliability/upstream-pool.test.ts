@@ -17,9 +17,16 @@ beforeAll(() => {
 })
 afterAll(() => certificate?.remove())
 
-/** Starts the CLI proxy in front of `fapiUrl`, trusting the test certificate. */
-function startProxy(fapiUrl: string, extra: Record<string, string> = {}): Promise<SpawnedServer> {
-  return spawnServer(process.execPath, ['bin/clerk-proxy.js'], {
+/** The two servers that hold their own upstream connections: the CLI on Node, and Bun's. */
+const SERVERS = {
+  node: [process.execPath, ['bin/clerk-proxy.js']],
+  bun: [`${process.cwd()}/node_modules/.bin/bun`, ['run', 'adapters/bun.ts']],
+} as const
+
+/** Starts the proxy on `runtime` in front of `fapiUrl`, trusting the test certificate. */
+function startProxy(fapiUrl: string, extra: Record<string, string> = {}, runtime: keyof typeof SERVERS = 'node'): Promise<SpawnedServer> {
+  const [command, args] = SERVERS[runtime]
+  return spawnServer(command, args, {
     PATH: process.env.PATH ?? '',
     CLERK_SECRET_KEY: SECRET,
     CLERK_FAPI_URL: fapiUrl,
@@ -39,15 +46,19 @@ async function get(proxy: SpawnedServer, path: string, init: RequestInit = {}): 
 const attempts = (fapi: TlsFapiStandIn, method: string, path: string): number =>
   fapi.requests.filter((r) => r.method === method && r.path === path).length
 
-for (const http2 of [true, false]) {
+for (const runtime of ['node', 'bun'] as const) for (const http2 of [true, false]) {
   const held = http2 ? 1 : 8
-  describe(`upstream offering ${http2 ? 'HTTP/2 and HTTP/1.1' : 'HTTP/1.1 only'}`, () => {
+  // Bun learns that an origin speaks HTTP/1.1 only from a first connection, closed at once; its
+  // fetch then holds the warm ones, and does not say when the upstream closes one.
+  const fetchPool = runtime === 'bun' && !http2
+  const probes = fetchPool ? 1 : 0
+  describe(`${runtime}: upstream offering ${http2 ? 'HTTP/2 and HTTP/1.1' : 'HTTP/1.1 only'}`, () => {
     let fapi: TlsFapiStandIn
     let proxy: SpawnedServer
 
     beforeAll(async () => {
       fapi = await startTlsFapiStandIn(certificate, { http2 })
-      proxy = await startProxy(fapi.url)
+      proxy = await startProxy(fapi.url, {}, runtime)
     })
     afterAll(async () => {
       await proxy?.stop()
@@ -55,12 +66,12 @@ for (const http2 of [true, false]) {
     })
 
     test(`connects at start, before any request: ${held} warm connection(s), ${http2 ? 'h2' : 'http/1.1'} by ALPN`, async () => {
-      await fapi.until(() => fapi.open() === held)
+      await fapi.until(() => fapi.open() === held && fapi.connections.length === held + probes)
       expect(fapi.requests).toEqual([])
-      expect(fapi.connections.map((c) => c.alpn)).toEqual(Array(held).fill(http2 ? 'h2' : 'http/1.1'))
+      expect(fapi.connections.map((c) => c.alpn)).toEqual(Array(held + probes).fill(http2 ? 'h2' : 'http/1.1'))
       const first = await get(proxy, '/v1/environment')
       expect(first.status).toBe(200)
-      expect(fapi.connections.length).toBe(held)
+      expect(fapi.connections.length).toBe(held + probes)
     })
 
     test(`a burst of ${http2 ? 16 : 8} concurrent requests rides the warm connection(s), none opened`, async () => {
@@ -74,7 +85,7 @@ for (const http2 of [true, false]) {
       expect(new Set(fapi.requests.map((r) => r.httpVersion))).toEqual(new Set([http2 ? '2.0' : '1.1']))
     })
 
-    test('when the upstream closes idle connections, the proxy reconnects before the next request', async () => {
+    test.skipIf(fetchPool)('when the upstream closes idle connections, the proxy reconnects before the next request', async () => {
       // Twice: the second time it closes connections the proxy opened ahead of need and has not used yet.
       for (let round = 0; round < 2; round++) {
         const before = fapi.connections.length
@@ -158,134 +169,9 @@ async function until(predicate: () => boolean): Promise<void> {
   throw new Error(`condition not met: ${predicate.toString()}`)
 }
 
-/** Starts the Bun server in front of `fapiUrl`, trusting the test certificate. */
-function startBunProxy(fapiUrl: string, extra: Record<string, string> = {}): Promise<SpawnedServer> {
-  return spawnServer(`${process.cwd()}/node_modules/.bin/bun`, ['run', 'adapters/bun.ts'], {
-    PATH: process.env.PATH ?? '',
-    CLERK_SECRET_KEY: SECRET,
-    CLERK_FAPI_URL: fapiUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    CLERK_PROXY_LOG: 'pretty',
-    NODE_EXTRA_CA_CERTS: certificate.caFile,
-    ...extra,
-  })
-}
-
-describe('Bun, upstream offering HTTP/2 and HTTP/1.1: one multiplexed session, reopened ahead of need', () => {
-  let fapi: TlsFapiStandIn
-  let bun: SpawnedServer
-
-  beforeAll(async () => {
-    fapi = await startTlsFapiStandIn(certificate, { http2: true })
-    bun = await startBunProxy(fapi.url)
-  })
-  afterAll(async () => {
-    await bun?.stop()
-    await fapi?.close()
-  })
-
-  test('connects at start, before any request: one h2 connection', async () => {
-    await fapi.until(() => fapi.open() === 1)
-    expect(fapi.requests).toEqual([])
-    expect(fapi.connections.map((c) => c.alpn)).toEqual(['h2'])
-    expect((await get(bun, '/v1/environment')).status).toBe(200)
-    expect(fapi.connections.length).toBe(1)
-  })
-
-  test('a burst of 16 concurrent requests rides that one session, none opened', async () => {
-    const before = fapi.connections.length
-    const answers = await Promise.all(Array.from({ length: 16 }, () => get(bun, '/barrier/16')))
-    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200))
-    // The barrier only answers once all 16 are waiting at the upstream at once.
-    expect(attempts(fapi, 'GET', '/barrier/16')).toBe(16)
-    expect(fapi.connections.length).toBe(before)
-    expect(new Set(fapi.requests.map((r) => r.httpVersion))).toEqual(new Set(['2.0']))
-  })
-
-  test('when the upstream closes its idle connection, the proxy reconnects before the next request', async () => {
-    // Twice: the second time it closes the session the proxy opened ahead of need and has not used yet.
-    for (let round = 0; round < 2; round++) {
-      const before = fapi.connections.length
-      fapi.closeIdle()
-      await fapi.until(() => fapi.connections.length === before + 1 && fapi.open() === 1)
-    }
-    const opened = fapi.connections.length
-    expect((await get(bun, '/v1/client')).status).toBe(200)
-    expect(fapi.connections.length).toBe(opened)
-  })
-
-  test('after a GOAWAY the proxy opens a new session ahead of need and goes on answering', async () => {
-    const before = fapi.connections.length
-    fapi.goAway()
-    await fapi.until(() => fapi.connections.length === before + 1 && fapi.open() === 1)
-    expect((await get(bun, '/v1/after-goaway')).status).toBe(200)
-    expect(fapi.connections.length).toBe(before + 1)
-  })
-
-  test('a GET that meets a connection the upstream drops is sent once more, on a fresh session', async () => {
-    fapi.misbehaveOnNext('GET', 'drop-connection')
-    const answer = await get(bun, '/v1/retried-get')
-    expect(answer.status).toBe(200)
-    expect(JSON.parse(answer.body)).toMatchObject({ path: '/v1/retried-get' })
-    expect(attempts(fapi, 'GET', '/v1/retried-get')).toBe(2)
-  })
-
-  test('a stream the upstream refuses (RST_STREAM REFUSED_STREAM) is retried for GET', async () => {
-    fapi.misbehaveOnNext('GET', 'refuse-stream')
-    expect((await get(bun, '/v1/refused')).status).toBe(200)
-    expect(attempts(fapi, 'GET', '/v1/refused')).toBe(2)
-  })
-
-  test('a POST that meets a dropped connection is never sent again: 502', async () => {
-    fapi.misbehaveOnNext('POST', 'drop-connection')
-    const answer = await get(bun, '/v1/client/sign_ins', { method: 'POST', body: 'identifier=a%40b.c', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
-    expect(answer.status).toBe(502)
-    expect(answer.body).not.toContain(SECRET)
-    expect(attempts(fapi, 'POST', '/v1/client/sign_ins')).toBe(1)
-    expect((await get(bun, '/v1/after-post')).status).toBe(200)
-  })
-
-  test('the secret key never reaches the log', () => {
-    expect(bun.output()).not.toContain(SECRET)
-  })
-})
-
-describe('Bun, upstream offering HTTP/1.1 only: falls back to fetch with warm connections', () => {
-  let fapi: TlsFapiStandIn
-  let bun: SpawnedServer
-
-  beforeAll(async () => {
-    fapi = await startTlsFapiStandIn(certificate, { http2: false })
-    bun = await startBunProxy(fapi.url, { CLERK_PROXY_UPSTREAM_CONNECTIONS: '4' })
-  })
-  afterAll(async () => {
-    await bun?.stop()
-    await fapi?.close()
-  })
-
-  test('learns HTTP/1.1 from the first connection, then opens CLERK_PROXY_UPSTREAM_CONNECTIONS; a burst that size opens none', async () => {
-    // The connection that found no h2 is closed; fetch.preconnect opens the 4.
-    await fapi.until(() => fapi.connections.length === 5 && fapi.open() === 4)
-    expect(fapi.requests).toEqual([])
-    const answers = await Promise.all(Array.from({ length: 4 }, () => get(bun, '/barrier/4')))
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200])
-    expect(fapi.connections.length).toBe(5)
-    expect(new Set(fapi.requests.map((r) => r.httpVersion))).toEqual(new Set(['1.1']))
-  })
-
-  test('a POST that meets a dropped connection is never sent again: 502', async () => {
-    fapi.misbehaveOnNext('POST', 'drop-connection')
-    const answer = await get(bun, '/v1/client/sign_ins', { method: 'POST', body: 'identifier=a%40b.c', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
-    expect(answer.status).toBe(502)
-    expect(attempts(fapi, 'POST', '/v1/client/sign_ins')).toBe(1)
-    expect((await get(bun, '/v1/after-post')).status).toBe(200)
-  })
-})
-
-test('Bun with CLERK_PROXY_UPSTREAM_PRECONNECT=off opens nothing before the first request, nor after the upstream closes', async () => {
+test('Bun with CLERK_PROXY_UPSTREAM_PRECONNECT=off connects with the first request, and again with the first after the upstream closed', async () => {
   const fapi = await startTlsFapiStandIn(certificate, { http2: true })
-  const bun = await startBunProxy(fapi.url, { CLERK_PROXY_UPSTREAM_PRECONNECT: 'off' })
+  const bun = await startProxy(fapi.url, { CLERK_PROXY_UPSTREAM_PRECONNECT: 'off' }, 'bun')
   try {
     expect((await fetch(`${bun.baseUrl}/healthz`)).status).toBe(200)
     expect(fapi.connections.length).toBe(0)
