@@ -186,3 +186,17 @@ test('Bun with CLERK_PROXY_UPSTREAM_PRECONNECT=off connects with the first reque
     await fapi.close()
   }
 })
+
+test('Bun closes a session idle for CLERK_PROXY_UPSTREAM_KEEPALIVE itself (inside the upstream\'s limit) and opens the next before any request', async () => {
+  const fapi = await startTlsFapiStandIn(certificate, { http2: true })
+  const bun = await startProxy(fapi.url, { CLERK_PROXY_UPSTREAM_KEEPALIVE: '1500' }, 'bun')
+  try {
+    // The first session closed by the proxy's own idle limit, its replacement open: no request made either.
+    await fapi.until(() => fapi.connections.length >= 2 && fapi.connections[0]!.closed && fapi.open() === 1, 20_000)
+    expect(fapi.requests).toEqual([])
+    expect((await get(bun, '/v1/environment')).status).toBe(200)
+  } finally {
+    await bun.stop()
+    await fapi.close()
+  }
+})
