@@ -290,6 +290,9 @@ function requestOnSession(session: ClientHttp2Session, url: string, init: Reques
         return resolve(new Response(null, { status, headers: responseHeaders }))
       }
       let finish: (error?: unknown) => void = () => {}
+      const length = head['content-length']
+      const declared = length === undefined || !/^\d+$/.test(String(length)) ? undefined : Number(length)
+      let received = 0
       const answer = new ReadableStream<Uint8Array>(
         {
           start(controller) {
@@ -307,10 +310,13 @@ function requestOnSession(session: ClientHttp2Session, url: string, init: Reques
             }
             stream.on('data', (chunk: Buffer) => {
               if (ended) return
+              received += chunk.byteLength
               controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
               if ((controller.desiredSize ?? 1) <= 0) stream.pause()
             })
-            stream.once('end', () => finish())
+            // Bun's node:http2 ends a stream the upstream reset (RST_STREAM) as if it were complete:
+            // a declared length is the one way left to see that an answer was cut short.
+            stream.once('end', () => finish(declared === undefined || received === declared ? undefined : truncatedError()))
             stream.once('close', () => {
               // Bun closes a stream that ended cleanly (NO_ERROR) before a paused reader has had its
               // last bytes and 'end': those still come. Any other close cuts the body short.
@@ -384,6 +390,11 @@ async function sendBody(body: ReadableStream<Uint8Array>, stream: ClientHttp2Str
   } finally {
     reader.releaseLock()
   }
+}
+
+/** An answer that ended before its declared `Content-Length`. */
+function truncatedError(): Error {
+  return new UpstreamConnectionError('the upstream answer ended before its Content-Length', 'ECONNRESET')
 }
 
 /** Why a stream ended without its answer, as an error whose code says so. */

@@ -76,7 +76,7 @@ for (const target of PROCESS_TARGETS) {
     const secret = testSecret()
 
     beforeAll(async () => {
-      fapi = await startFapiStandIn()
+      fapi = await startFapiStandIn({ tls: target.upstreamTls })
       proxy = await target.start({
         CLERK_SECRET_KEY: secret,
         CLERK_FAPI_URL: fapi.url,

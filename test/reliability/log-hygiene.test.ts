@@ -23,7 +23,7 @@ for (const target of PROCESS_TARGETS) {
       let output = ''
 
       beforeAll(async () => {
-        fapi = await startFapiStandIn()
+        fapi = await startFapiStandIn({ tls: target.upstreamTls })
         const proxy = await target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_LOG: format, CLERK_PROXY_TIMEOUT: '800', CLERK_PROXY_MAX_BODY: '1kb' })
         const q = `?__clerk_db_jwt=${QUERY_TOKEN}&redirect_url=https%3A%2F%2Fapp.example.com%2F%3Ftoken%3D${QUERY_TOKEN}`
         const common = `Host: app.example.com\r\nCookie: __session=${COOKIE_VALUE}; __client_uat=${COOKIE_VALUE}\r\nAuthorization: Bearer ${AUTH_VALUE}\r\nConnection: close`

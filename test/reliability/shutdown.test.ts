@@ -49,7 +49,7 @@ for (const target of PROCESS_TARGETS) {
       target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_LOG: 'pretty', ...env })
 
     beforeAll(async () => {
-      fapi = await startFapiStandIn()
+      fapi = await startFapiStandIn({ tls: target.upstreamTls })
     })
     afterEach(async () => {
       await proxy?.stop()

@@ -12,7 +12,8 @@ import { serve as honoServe } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { serve } from '../../adapters/node.ts'
 import { clerkProxy } from '../../src/mod.ts'
-import type { FapiStandIn, RecordedRequest } from '../support/fapi-stand-in.ts'
+import type { FapiStandIn, RecordedRequest, StandInTls } from '../support/fapi-stand-in.ts'
+import { makeCertificate } from '../support/tls-fapi-stand-in.ts'
 
 /** A proxy started for a test. */
 export interface ProxyUnderTest {
@@ -119,6 +120,11 @@ export interface ProxyTarget {
   readonly socketLevel?: boolean
   /** Where this runtime legitimately differs from Node; unset fields mean "as Node". */
   readonly rules?: RuntimeRules
+  /**
+   * Serve the Frontend API stand-in over HTTPS with this certificate, offering HTTP/2 and
+   * HTTP/1.1 as Clerk's edge does (the target trusts it); plain HTTP when unset.
+   */
+  readonly upstreamTls?: StandInTls
   start(env: Readonly<Record<string, string>>): Promise<ProxyUnderTest>
 }
 
@@ -244,6 +250,23 @@ export const bunServer: ProxyTarget = {
   },
 }
 
+/**
+ * The Bun server with the Frontend API over HTTPS offering HTTP/2, as in production: its
+ * requests go through the Bun transport's HTTP/2 session (adapters/bun/upstream.ts), not fetch.
+ */
+const upstreamCertificate = makeCertificate()
+process.once('exit', () => upstreamCertificate.remove())
+export const bunServerOverHttp2: ProxyTarget = {
+  name: 'bun adapters/bun.ts, FAPI over HTTP/2',
+  rules: {
+    ...bunServer.rules,
+    // node:http2 sends the path as WHATWG URL resolved it: repeated slashes and `^` stay.
+    upstreamPath: whatwgPath,
+  },
+  upstreamTls: upstreamCertificate,
+  start: (env) => bunChild.start({ NODE_EXTRA_CA_CERTS: upstreamCertificate.caFile, ...env }),
+}
+
 /** `deno run adapters/deno.ts`: the Deno standalone server. */
 const denoChild = childProcessTarget('deno adapters/deno.ts', `${ROOT}node_modules/.bin/deno`, ['run', '--allow-net', '--allow-env', 'adapters/deno.ts'])
 export const denoServer: ProxyTarget = {
@@ -265,13 +288,13 @@ export const denoServer: ProxyTarget = {
 }
 
 /** Targets the hostile-input suite runs against (socket-level cases only where `socketLevel`). */
-export const HOSTILE_INPUT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode, bunServer, denoServer]
+export const HOSTILE_INPUT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode, bunServer, bunServerOverHttp2, denoServer]
 
 /** Targets the upstream-fault suite runs against. */
-export const UPSTREAM_FAULT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode, bunServer, denoServer]
+export const UPSTREAM_FAULT_TARGETS: readonly ProxyTarget[] = [nodeInProcess, fetchPathOnNode, bunServer, bunServerOverHttp2, denoServer]
 
 /** Targets for suites that need a separate process (signals, fd and RSS counts, logs). */
-export const PROCESS_TARGETS: readonly ProxyTarget[] = [nodeCli, bunServer, denoServer]
+export const PROCESS_TARGETS: readonly ProxyTarget[] = [nodeCli, bunServer, bunServerOverHttp2, denoServer]
 
 /**
  * Targets of the soak: the CLI in `npm test` (its short form); Bun and Deno too in the long

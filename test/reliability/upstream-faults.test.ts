@@ -34,7 +34,7 @@ for (const target of UPSTREAM_FAULT_TARGETS) {
       rawRequest(base, `GET /__clerk${path} HTTP/1.1\r\nHost: app.example.com\r\nConnection: close`, '', { timeoutMs: HANG_BOUND_MS })
 
     beforeAll(async () => {
-      fapi = await startFapiStandIn()
+      fapi = await startFapiStandIn({ tls: target.upstreamTls })
       proxy = await target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_TIMEOUT: String(TIMEOUT_MS) })
       refused = await target.start({ CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: `http://127.0.0.1:${await refusedPort()}`, CLERK_PROXY_TIMEOUT: String(TIMEOUT_MS) })
     })

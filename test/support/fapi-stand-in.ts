@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createSecureServer } from 'node:http2'
+import { constants as http2Constants, createSecureServer, type Http2Session, type ServerHttp2Stream } from 'node:http2'
 import type { AddressInfo, Socket } from 'node:net'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 
@@ -181,8 +181,23 @@ export async function startFapiStandIn(options: { tls?: StandInTls } = {}): Prom
     handle(req, res, record)
   }
   const server: Server = options.tls
-    ? (createSecureServer({ key: options.tls.key, cert: options.tls.cert, allowHTTP1: true }, onRequest as never) as unknown as Server)
+    ? // Node's default 10 MB of buffered session data would refuse streams (ENHANCE_YOUR_CALM) once
+      // a few large answers are queued at once; Clerk's edge does not.
+      (createSecureServer({ key: options.tls.key, cert: options.tls.cert, allowHTTP1: true, maxSessionMemory: 256 }, onRequest as never) as unknown as Server)
     : createServer(onRequest)
+  // HTTP/2 sessions with no stream open close after 5 s, as Node's HTTP/1.1 server closes an
+  // idle connection after its keep-alive timeout.
+  const idleSince = new Map<Http2Session, number>()
+  server.on('session', (session: Http2Session) => {
+    let streams = 0
+    idleSince.set(session, Date.now())
+    session.on('stream', (stream) => {
+      streams++
+      idleSince.delete(session)
+      stream.on('close', () => --streams === 0 && !session.destroyed && idleSince.set(session, Date.now()))
+    })
+    session.on('close', () => idleSince.delete(session))
+  })
   server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -205,6 +220,7 @@ export async function startFapiStandIn(options: { tls?: StandInTls } = {}): Prom
       }
     }
     for (const socket of stalls.keys()) if (!sockets.has(socket)) stalls.delete(socket)
+    for (const [session, since] of idleSince) if (now - since >= 5_000) session.close()
   }, 500)
   stallWatch.unref()
 
@@ -381,8 +397,10 @@ export async function startFapiStandIn(options: { tls?: StandInTls } = {}): Prom
       return
     }
     if (path === '/garbage') {
-      // Over HTTP/2 the connection itself breaks: bytes that are no frame end the session.
-      if (req.httpVersionMajor === 2) return void connectionOf(req).end('THIS IS NOT HTTP\r\n\r\n')
+      // Over HTTP/2 bytes cannot be written past the framing: the stream ends in a protocol error
+      // instead (a session-level one would take every concurrent request of a test with it).
+      const stream = (req as IncomingMessage & { stream?: ServerHttp2Stream }).stream
+      if (stream) return void stream.close(http2Constants.NGHTTP2_PROTOCOL_ERROR)
       req.socket.end('THIS IS NOT HTTP\r\n\r\n')
       return
     }
