@@ -65,7 +65,7 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
     const server = Bun.serve({ port, hostname, idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER, fetch })
     return { server, hostname, port: server.port ?? port, stop: () => server.stop(), closeAll: () => void server.stop(true) }
   },
-  upstream: (origin, settings) => bunTransport.configure(origin, settings),
+  upstream: (fapi, settings) => bunTransport.configure(fapi, settings),
   processFigures: () => processFiguresOf(process),
   onSignal: (listener) => ['SIGTERM', 'SIGINT'].forEach((signal) => process.on(signal, listener)),
   exit: (code) => process.exit(code),

@@ -12,17 +12,25 @@
  *   closes (the upstream's idle close, GOAWAY, our own keep-alive running out), so a request
  *   never waits for a handshake; failures are retried in the background with backoff.
  * - A GET or HEAD without a body that got no answer because its stream was refused or its
- *   connection closed is sent once more on a new session; anything else never is.
+ *   connection closed is sent once more; anything else never is.
  */
 import { connect as connectHttp2, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2'
 import { isIP } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
 import { DEFAULT_UPSTREAM, type UpstreamConfig } from '../../src/config/upstream.ts'
+import type { ProxyConfig } from '../../src/config/proxy.ts'
 import type { FetchTransport } from '../../src/forward-fetch.ts'
+
+/** Where the Frontend API is: what {@link BunUpstreamTransport.configure} connects to. */
+export type FapiLocation = Pick<ProxyConfig, 'fapiOrigin' | 'fapiBasePath'>
 
 /** First wait before connecting again after a failure; doubled each time up to {@link MAX_BACKOFF_MS}. */
 const FIRST_BACKOFF_MS = 250
 const MAX_BACKOFF_MS = 30_000
+/** How long a warm-up request of the HTTP/1.1 fallback may take (3 RTT on a new connection). */
+const WARM_REQUEST_TIMEOUT_MS = 10_000
+/** A TCP + TLS connect that has not finished by then is given up (and retried with backoff). */
+const CONNECT_TIMEOUT_MS = 10_000
 /** A session the upstream closes sooner than this counts as a failed attempt (backoff). */
 const SHORT_LIVED_MS = 1_000
 /**
@@ -66,6 +74,8 @@ class OriginConnection {
   constructor(
     private readonly origin: string,
     private readonly settings: () => UpstreamConfig,
+    /** Called once when the origin turns out to speak HTTP/1.1 only. */
+    private readonly onHttp1: () => void,
   ) {}
 
   /** Opens the session now, unless one is open or opening (pre-connecting). */
@@ -107,13 +117,16 @@ class OriginConnection {
         reject(error)
       }
       socket.once('error', onError)
+      // An upstream that never answers the handshake would otherwise hold the connect for the OS's TCP timeout (minutes).
+      socket.setTimeout(CONNECT_TIMEOUT_MS, () => onError(new UpstreamConnectionError('connecting to the upstream timed out', 'ETIMEDOUT')))
       socket.once('secureConnect', () => {
+        socket.setTimeout(0)
         socket.off('error', onError)
         if (socket.alpnProtocol !== 'h2') {
           // An HTTP/1.1 origin: `fetch` serves it from now on, with its own warm connections.
           socket.end()
           this.protocol = 'http/1.1'
-          if (this.settings().preconnect) for (let i = 0; i < this.settings().connections; i++) fetch.preconnect?.(this.origin)
+          this.onHttp1()
           return resolve(undefined)
         }
         this.protocol = 'h2'
@@ -166,13 +179,14 @@ class OriginConnection {
  *
  * @example
  * const transport = new BunUpstreamTransport()
- * transport.configure('https://frontend-api.clerk.dev', config.upstream) // connects now when pre-connecting
+ * transport.configure(config.proxy, config.upstream) // connects now when pre-connecting
  * clerkProxy({ transport })
  */
 export class BunUpstreamTransport implements FetchTransport {
   /** False: compressed answers are passed on as Clerk sent them, over HTTP/2 and with `decompress: false`. */
   readonly decodesBody = false
   private settings: UpstreamConfig = DEFAULT_UPSTREAM
+  private fapi: FapiLocation | undefined
   private readonly origins = new Map<string, OriginConnection>()
 
   /** Sends one request: over the origin's HTTP/2 session where it has one, else with `fetch`. */
@@ -187,13 +201,33 @@ export class BunUpstreamTransport implements FetchTransport {
    * Takes the upstream settings, and with pre-connecting on opens the connection to `origin`
    * now, before the first request.
    *
-   * @example transport.configure(config.proxy.fapiOrigin, config.upstream)
+   * @example transport.configure(config.proxy, config.upstream)
    */
-  configure(origin: string, settings: UpstreamConfig): void {
+  configure(fapi: FapiLocation, settings: UpstreamConfig): void {
     this.settings = settings
+    this.fapi = fapi
     if (!settings.preconnect) return
-    if (settings.http2 && origin.startsWith('https:')) return this.originOf(origin).warm()
-    for (let i = 0; i < settings.connections; i++) fetch.preconnect?.(origin)
+    const origin = fapi.fapiOrigin
+    if (!origin.startsWith('https:')) for (let i = 0; i < settings.connections; i++) fetch.preconnect?.(origin)
+    else if (settings.http2) this.originOf(origin).warm()
+    else this.warmHttp1()
+  }
+
+  /**
+   * Opens `connections` HTTP/1.1 connections in Bun's pool with as many `GET /v1/environment`
+   * at once, without credentials, cookies or client address (the public answer clerk-js loads
+   * first). `fetch.preconnect()` sometimes opens only one of them, and Bun closes a connection
+   * after answering a `HEAD`.
+   */
+  private warmHttp1(): void {
+    const fapi = this.fapi
+    if (!fapi || !this.settings.preconnect) return
+    const url = `${fapi.fapiOrigin}${fapi.fapiBasePath}/v1/environment`
+    for (let i = 0; i < this.settings.connections; i++) {
+      this.fetchHttp1(url, { redirect: 'manual', signal: AbortSignal.timeout(WARM_REQUEST_TIMEOUT_MS) })
+        .then((response) => response.arrayBuffer())
+        .catch(() => {})
+    }
   }
 
   /** Closes every session once its requests are done. */
@@ -206,7 +240,7 @@ export class BunUpstreamTransport implements FetchTransport {
   private originOf(origin: string): OriginConnection {
     let connection = this.origins.get(origin)
     if (!connection) {
-      connection = new OriginConnection(origin, () => this.settings)
+      connection = new OriginConnection(origin, () => this.settings, () => origin === this.fapi?.fapiOrigin && this.warmHttp1())
       this.origins.set(origin, connection)
     }
     return connection
@@ -219,7 +253,8 @@ export class BunUpstreamTransport implements FetchTransport {
 
   /** One request on the origin's session; a GET or HEAD that got no answer goes once more. */
   private async fetchHttp2(origin: OriginConnection, url: string, init: RequestInit, mayRetry: boolean): Promise<Response> {
-    const session = await origin.current()
+    // A request waiting for the connection still ends with its own timeout or its client's departure.
+    const session = await untilAborted(origin.current(), init.signal ?? undefined)
     if (!session) return this.fetchHttp1(url, init)
     try {
       return await requestOnSession(session, url, init)
@@ -231,6 +266,17 @@ export class BunUpstreamTransport implements FetchTransport {
       return this.fetchHttp2(origin, url, init, false)
     }
   }
+}
+
+/** `work`, or the reason of `signal` once it aborts first (the signal is the request's own). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
+  aborted.catch(() => {})
+  return Promise.race([work, aborted])
 }
 
 /** The stream got no answer because the upstream refused it or its connection closed: safe to resend when idempotent. */

@@ -75,8 +75,8 @@ export interface FetchServerPlatform<Server, Info> {
   respond(app: Hono, request: Request, info: Info): Response | Promise<Response>
   /** Starts listening with the handler (the proxy's, or the metrics listener's on its own address). */
   listen(handler: (request: Request, info: Info) => Response | Promise<Response>, config: ServerConfig): Listening<Server>
-  /** Hands the upstream settings to the transport, which connects to `origin` ahead of the first requests when pre-connecting is on (Bun). */
-  upstream?(origin: string, settings: UpstreamConfig): void
+  /** Hands the upstream settings to the transport, which connects to the Frontend API ahead of the first requests when pre-connecting is on (Bun). */
+  upstream?(fapi: Pick<ProxyConfig, 'fapiOrigin' | 'fapiBasePath'>, settings: UpstreamConfig): void
   /** The process figures of the metrics (memory, CPU), where the runtime has them. */
   processFigures?(): ProcessFigures
   /** Subscribes to SIGTERM and SIGINT. */
@@ -114,7 +114,7 @@ export function serveStandalone<Server, Info>(
   const requestIdOf = (c: Context): string => requestIdFor(c.req.header(REQUEST_ID_HEADER), proxyOptions.peerAddress?.(c), config.proxy.trustProxy)
   const observed = accessLog(logger, platform.bodyError(logger, config.log), { requestIdOf, ...operations })
   const app = serverApp(clerkProxyHandler(proxyOptions, config.proxy), config.proxy, observed, operations.readiness)
-  platform.upstream?.(config.proxy.fapiOrigin, config.upstream)
+  platform.upstream?.(config.proxy, config.upstream)
   const listening = platform.listen((request, info) => platform.respond(app, request, info), config)
   const metricsListening = config.metrics && listenForMetrics(platform, config, operations.exposition, operations.readiness, listening)
   const stop = async (): Promise<void> => {

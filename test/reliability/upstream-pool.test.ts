@@ -4,6 +4,7 @@
  * the first request, multiplexed, reopened ahead of need, and a request that meets a
  * connection the upstream just dropped sent again only when that is safe.
  */
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { refusedPort } from '../support/refused-port.ts'
 import { spawnServer, type SpawnedServer } from '../support/spawn-server.ts'
@@ -49,9 +50,11 @@ const attempts = (fapi: TlsFapiStandIn, method: string, path: string): number =>
 for (const runtime of ['node', 'bun'] as const) for (const http2 of [true, false]) {
   const held = http2 ? 1 : 8
   // Bun learns that an origin speaks HTTP/1.1 only from a first connection, closed at once; its
-  // fetch then holds the warm ones, and does not say when the upstream closes one.
+  // fetch then holds the warm ones, opened by as many GET /v1/environment, and does not say when the
+  // upstream closes one.
   const fetchPool = runtime === 'bun' && !http2
   const probes = fetchPool ? 1 : 0
+  const warmUps = fetchPool ? held : 0
   describe(`${runtime}: upstream offering ${http2 ? 'HTTP/2 and HTTP/1.1' : 'HTTP/1.1 only'}`, () => {
     let fapi: TlsFapiStandIn
     let proxy: SpawnedServer
@@ -66,8 +69,9 @@ for (const runtime of ['node', 'bun'] as const) for (const http2 of [true, false
     })
 
     test(`connects at start, before any request: ${held} warm connection(s), ${http2 ? 'h2' : 'http/1.1'} by ALPN`, async () => {
-      await fapi.until(() => fapi.open() === held && fapi.connections.length === held + probes)
-      expect(fapi.requests).toEqual([])
+      await fapi.until(() => fapi.open() === held && fapi.connections.length === held + probes && fapi.requests.length === warmUps)
+      // Bun's fetch opens its warm connections with as many GET /v1/environment at once, without credentials.
+      expect(fapi.requests).toEqual(Array(warmUps).fill({ method: 'GET', path: '/v1/environment', httpVersion: '1.1' }))
       expect(fapi.connections.map((c) => c.alpn)).toEqual(Array(held + probes).fill(http2 ? 'h2' : 'http/1.1'))
       const first = await get(proxy, '/v1/environment')
       expect(first.status).toBe(200)
@@ -198,5 +202,22 @@ test('Bun closes a session idle for CLERK_PROXY_UPSTREAM_KEEPALIVE itself (insid
   } finally {
     await bun.stop()
     await fapi.close()
+  }
+})
+
+test('Bun: while the connection to Clerk hangs in its handshake, a request still ends at CLERK_PROXY_TIMEOUT (504)', async () => {
+  // Accepts TCP and never answers the TLS handshake, as a black-holed upstream does.
+  const held = new Set<Socket>()
+  const silent = createServer((socket) => void held.add(socket))
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const bun = await startProxy(`https://127.0.0.1:${(silent.address() as AddressInfo).port}`, { CLERK_PROXY_TIMEOUT: '500' }, 'bun')
+  try {
+    const answer = await get(bun, '/v1/client')
+    expect(answer.status).toBe(504)
+    expect(JSON.parse(answer.body)).toMatchObject({ errors: [{ code: 'proxy_timeout' }] })
+  } finally {
+    await bun.stop()
+    for (const socket of held) socket.destroy()
+    await new Promise((resolve) => silent.close(resolve))
   }
 })
