@@ -20,10 +20,10 @@ import type { FetchTransport } from '../src/forward-fetch.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
 import { processFiguresOf, type ProcessUsage } from '../src/metrics/proxy-metrics.ts'
 import type { Readiness, ReadinessState } from '../src/readiness.ts'
-import { BunUpstreamTransport } from './bun/upstream.ts'
+import { BunUpstreamTransport, type FapiLocation } from './bun/upstream.ts'
 import { bodyErrorLogged, fetchEntry, serveStandalone, type FetchHandler, type FetchServerPlatform, type RunningStandaloneServer, type StandaloneServeOptions } from '../src/standalone/index.ts'
 export { BunUpstreamTransport }
-export type { ClerkProxyOptions, FetchHandler, FetchTransport, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
+export type { ClerkProxyOptions, FapiLocation, FetchHandler, FetchTransport, LogFormat, Logger, ProxyConfig, Readiness, ReadinessState, RunningStandaloneServer, ServerConfigOptions, StandaloneServeOptions }
 
 /** The part of Bun's `Server` the proxy uses. */
 export interface BunServer {
