@@ -106,6 +106,8 @@ export function nodeForwarder(hooks: NodeForwarderHooks = {}): NodeForwarder {
         path: target.pathname + target.search,
         method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
         signal: init.signal ?? undefined,
+        // undici closes an HTTP/1.1 connection after a HEAD unless told not to: keep the warm one.
+        reset: false,
       })
       await answer.body.dump()
       return new Response(null, { status: answer.statusCode })
