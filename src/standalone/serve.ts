@@ -9,15 +9,17 @@ import type { EnvSource } from '../config/env.ts'
 import type { ProxyConfig } from '../config/proxy.ts'
 import { resolveServerConfig, type ServerConfig, type ServerConfigOptions } from '../config/server.ts'
 import type { UpstreamConfig } from '../config/upstream.ts'
+import type { FetchTransport } from '../forward-fetch.ts'
 import { createLogger, type LogFormat, type Logger } from '../log.ts'
 import { metricsListenerApp } from '../metrics/listener-app.ts'
 import type { ProcessFigures } from '../metrics/proxy-metrics.ts'
 import { onFirstUse } from '../platform.ts'
 import type { Readiness } from '../readiness.ts'
 import { REQUEST_ID_HEADER, requestIdFor } from '../request-id.ts'
+import { describeTransportError } from '../upstream-error.ts'
 import { accessLog, type BodyErrorReason } from './access-log.ts'
 import { serverApp } from './app.ts'
-import { standaloneOperations } from './operations.ts'
+import { probeAtStart, standaloneOperations } from './operations.ts'
 import { boundedStop, stopOnSignals } from './signals.ts'
 import { announceStart, serverUrl, startupFailure } from './start.ts'
 
@@ -75,6 +77,12 @@ export interface FetchServerPlatform<Server, Info> {
   respond(app: Hono, request: Request, info: Info): Response | Promise<Response>
   /** Starts listening with the handler (the proxy's, or the metrics listener's on its own address). */
   listen(handler: (request: Request, info: Info) => Response | Promise<Response>, config: ServerConfig): Listening<Server>
+  /**
+   * The transport of the standalone server, built from its upstream settings, where the
+   * runtime's fetch takes them (Deno's HTTP client: keep-alive, HTTP/2); `adapter.transport`
+   * otherwise.
+   */
+  upstreamTransport?(upstream: UpstreamConfig): FetchTransport | undefined
   /** Hands the upstream settings to the transport, which connects to the Frontend API ahead of the first requests when pre-connecting is on (Bun). */
   upstream?(fapi: Pick<ProxyConfig, 'fapiOrigin' | 'fapiBasePath'>, settings: UpstreamConfig): void
   /** The process figures of the metrics (memory, CPU), where the runtime has them. */
@@ -105,7 +113,7 @@ export function serveStandalone<Server, Info>(
     ...options,
     env,
     peerAddress: options.peerAddress ?? platform.adapter.peerAddress,
-    transport: options.transport ?? platform.adapter.transport,
+    transport: options.transport ?? platform.upstreamTransport?.(config.upstream) ?? platform.adapter.transport,
   }
   const operations = standaloneOperations(config, {
     fetch: proxyOptions.transport?.fetch ?? ((url, init) => fetch(url, init)),
@@ -117,6 +125,12 @@ export function serveStandalone<Server, Info>(
   platform.upstream?.(config.proxy, config.upstream)
   const listening = platform.listen((request, info) => platform.respond(app, request, info), config)
   const metricsListening = config.metrics && listenForMetrics(platform, config, operations.exposition, operations.readiness, listening)
+  // Bun's transport connects ahead itself (and a probe over its HTTP/1.1 fallback would open a connection of its own).
+  if (!platform.upstream) {
+    probeAtStart(config, operations.readiness, (error) =>
+      logger?.error('cannot reach the Frontend API at start; the first request will try again', { error: describeTransportError(error) }),
+    )
+  }
   const stop = async (): Promise<void> => {
     operations.readiness.startDraining()
     await listening.stop()

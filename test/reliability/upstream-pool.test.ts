@@ -68,14 +68,28 @@ for (const runtime of ['node', 'bun'] as const) for (const http2 of [true, false
       await fapi?.close()
     })
 
-    test(`connects at start, before any request: ${held} warm connection(s), ${http2 ? 'h2' : 'http/1.1'} by ALPN`, async () => {
-      await fapi.until(() => fapi.open() === held && fapi.connections.length === held + probes && fapi.requests.length === warmUps)
-      // Bun's fetch opens its warm connections with as many GET /v1/environment at once, without credentials.
-      expect(fapi.requests).toEqual(Array(warmUps).fill({ method: 'GET', path: '/v1/environment', httpVersion: '1.1' }))
+    test(`connects at start, before any request: ${held} warm connection(s), ${http2 ? 'h2' : 'http/1.1'} by ALPN${runtime === 'node' ? ', and probes once on one of them' : ''}`, async () => {
+      const startRequests = runtime === 'node' ? 1 : warmUps
+      await fapi.until(() => fapi.open() === held && fapi.connections.length === held + probes && fapi.requests.length === startRequests)
       expect(fapi.connections.map((c) => c.alpn)).toEqual(Array(held + probes).fill(http2 ? 'h2' : 'http/1.1'))
+      if (runtime === 'node') {
+        // The start-up probe: what Clerk receives before any visitor, on a pre-connected connection.
+        const [probe] = fapi.requests
+        expect(probe).toMatchObject({ method: 'HEAD', path: '/v1/environment' })
+        expect(probe!.connection).toBeGreaterThanOrEqual(0)
+        expect(probe!.connection).toBeLessThan(held)
+        expect(Object.keys(probe!.headers).filter((name) => !['host', 'connection'].includes(name))).toEqual([])
+      } else {
+        // Bun sends nothing over HTTP/2; its fetch fallback opens its warm connections with as many
+        // GET /v1/environment at once, carrying only what Bun's fetch adds itself.
+        expect(fapi.requests.map((r) => `${r.method} ${r.path} ${r.httpVersion}`)).toEqual(Array(warmUps).fill('GET /v1/environment 1.1'))
+        const bunOwn = ['host', 'connection', 'user-agent', 'accept', 'accept-encoding']
+        for (const r of fapi.requests) expect(Object.keys(r.headers).filter((name) => !bunOwn.includes(name))).toEqual([])
+      }
       const first = await get(proxy, '/v1/environment')
       expect(first.status).toBe(200)
       expect(fapi.connections.length).toBe(held + probes)
+      if (http2) expect(fapi.requests.map((r) => r.connection)).toEqual(runtime === 'node' ? [0, 0] : [0])
     })
 
     test(`a burst of ${http2 ? 16 : 8} concurrent requests rides the warm connection(s), none opened`, async () => {
@@ -151,6 +165,9 @@ test('a start that cannot reach the Frontend API still starts, says so once, and
     expect(health.status).toBe(200)
     const unreachableLines = (): string[] => proxy.output().split('\n').filter((line) => line.includes('cannot connect to the Frontend API'))
     await until(() => unreachableLines().length > 0)
+    const meanwhile = await get(proxy, '/v1/environment')
+    expect(meanwhile.status).toBe(502)
+    expect(meanwhile.body).not.toContain(SECRET)
     fapi = await startTlsFapiStandIn(certificate, { http2: true, port })
     await fapi.until(() => fapi!.open() === 1)
     expect((await get(proxy, '/v1/environment')).status).toBe(200)
@@ -219,5 +236,19 @@ test('Bun: while the connection to Clerk hangs in its handshake, a request still
     await bun.stop()
     for (const socket of held) socket.destroy()
     await new Promise((resolve) => silent.close(resolve))
+  }
+})
+
+test('with CLERK_PROXY_UPSTREAM_PRECONNECT=off nothing reaches the Frontend API at start: the first request is the first it sees', async () => {
+  const fapi = await startTlsFapiStandIn(certificate, { http2: true })
+  const proxy = await startProxy(fapi.url, { CLERK_PROXY_UPSTREAM_PRECONNECT: 'off' })
+  try {
+    expect((await fetch(`${proxy.baseUrl}/healthz`)).status).toBe(200)
+    expect((await get(proxy, '/v1/environment')).status).toBe(200)
+    expect(fapi.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/environment'])
+    expect(fapi.connections).toHaveLength(1)
+  } finally {
+    await proxy.stop()
+    await fapi.close()
   }
 })
