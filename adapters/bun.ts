@@ -46,7 +46,12 @@ export const bunTransport: FetchTransport = { fetch: (url, init) => fetch(url, {
  * @example clerkProxy({ peerAddress: bunPeerAddress }) // app.fetch(request, { server })
  */
 export function bunPeerAddress(c: Context): string | undefined {
-  return (c.env as { server?: BunServer } | undefined)?.server?.requestIP(c.req.raw)?.address
+  const server = (c.env as { server?: BunServer } | undefined)?.server
+  return server && bunRequestPeer(c.req.raw, server)
+}
+
+function bunRequestPeer(request: Request, server: BunServer): string | undefined {
+  return server.requestIP(request)?.address
 }
 
 const bun: FetchServerPlatform<BunServer, BunServer> = {
@@ -55,6 +60,7 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
   adapter: { peerAddress: bunPeerAddress, transport: bunTransport },
   bodyError: bodyErrorLogged,
   respond: (app, request, server) => app.fetch(request, { server }),
+  requestPeer: bunRequestPeer,
   listen(fetch, { port, hostname, proxy }) {
     // Bun closes connections idle for 10 s by default, and answers bodies over its own limit with a bare 413: a request may
     // wait longer for Clerk, and the proxy enforces CLERK_PROXY_MAX_BODY itself (in Clerk's shape, chunked bodies counted).

@@ -3,8 +3,8 @@
  * logger, app, signals and the entry-file start-up, written once. Each adapter supplies only
  * what differs: its environment, client IP, transport and how to listen.
  */
-import type { Context, Hono } from 'hono'
-import { clerkProxy, clerkProxyHandler, type ClerkProxyOptions } from '../app.ts'
+import type { Hono } from 'hono'
+import { clerkProxy, clerkProxyHandler, proxyResponder, type ClerkProxyOptions } from '../app.ts'
 import type { EnvSource } from '../config/env.ts'
 import type { ProxyConfig } from '../config/proxy.ts'
 import { resolveServerConfig, type ServerConfig, type ServerConfigOptions } from '../config/server.ts'
@@ -14,7 +14,7 @@ import type { ProcessFigures } from '../metrics/proxy-metrics.ts'
 import { onFirstUse } from '../platform.ts'
 import type { Readiness } from '../readiness.ts'
 import { REQUEST_ID_HEADER, requestIdFor } from '../request-id.ts'
-import { accessLog, type BodyErrorReason } from './access-log.ts'
+import { accessLog, requestObserver, type BodyErrorReason } from './access-log.ts'
 import { serverApp } from './app.ts'
 import { standaloneOperations } from './operations.ts'
 import { boundedStop, stopOnSignals } from './signals.ts'
@@ -72,6 +72,12 @@ export interface FetchServerPlatform<Server, Info> {
   bodyError(logger: Logger | undefined, format: LogFormat): BodyErrorReason
   /** Hands a request to the app with what the runtime passed beside it. */
   respond(app: Hono, request: Request, info: Info): Response | Promise<Response>
+  /**
+   * The connecting peer's address from what the runtime passed beside the request. A platform
+   * that gives it, and whose `respond` does nothing but `app.fetch`, has requests under the
+   * prefix answered without Hono's routing and context (see {@link serveStandalone}).
+   */
+  requestPeer?(request: Request, info: Info): string | undefined
   /** Starts listening with the handler (the proxy's, or the metrics listener's on its own address). */
   listen(handler: (request: Request, info: Info) => Response | Promise<Response>, config: ServerConfig): Listening<Server>
   /** Opens `count` connections to `origin` ahead of the first requests, where the runtime's fetch can (Bun). */
@@ -110,11 +116,16 @@ export function serveStandalone<Server, Info>(
     fetch: proxyOptions.transport?.fetch ?? ((url, init) => fetch(url, init)),
     processFigures: platform.processFigures,
   })
-  const requestIdOf = (c: Context): string => requestIdFor(c.req.header(REQUEST_ID_HEADER), proxyOptions.peerAddress?.(c), config.proxy.trustProxy)
-  const observed = accessLog(logger, platform.bodyError(logger, config.log), { requestIdOf, ...operations })
+  const bodyError = platform.bodyError(logger, config.log)
+  const trust = config.proxy.trustProxy
+  // The peer matters to the request id only when a trusted proxy may have sent one.
+  const requestIdOf = (incoming: string | null | undefined, peer: () => string | undefined): string =>
+    requestIdFor(incoming ?? undefined, incoming == null ? undefined : peer(), trust)
+  const handle = directHandler(platform, proxyOptions, config, requestObserver(logger, bodyError, operations), requestIdOf)
+  const observed = handle ? undefined : accessLog(logger, bodyError, { requestIdOf: (c) => requestIdOf(c.req.header(REQUEST_ID_HEADER), () => proxyOptions.peerAddress?.(c)), ...operations })
   const app = serverApp(clerkProxyHandler(proxyOptions, config.proxy), config.proxy, observed, operations.readiness)
   if (config.upstream.preconnect) platform.preconnect?.(config.proxy.fapiOrigin, config.upstream.connections)
-  const listening = platform.listen((request, info) => platform.respond(app, request, info), config)
+  const listening = platform.listen(handle ? (request, info) => handle(request, info, app) : (request, info) => platform.respond(app, request, info), config)
   const metricsListening = config.metrics && listenForMetrics(platform, config, operations.exposition, operations.readiness, listening)
   const stop = async (): Promise<void> => {
     operations.readiness.startDraining()
@@ -138,6 +149,41 @@ export function serveStandalone<Server, Info>(
   }
   announce?.(running, config)
   return running
+}
+
+/** One request on the fast path: the request, what the runtime passed beside it, and its peer (read once). */
+interface DirectRequest<Info> {
+  readonly request: Request
+  readonly info: Info
+  readonly peer: string | undefined
+}
+
+// Options that take a Hono `Context`: given any of them (or a peerAddress other than the platform's), requests go through the Hono app.
+const CONTEXT_HOOKS = ['contextEnv', 'forward', 'readHeader', 'rawTarget', 'clientAddress'] as const
+
+/**
+ * The handler for a platform that reads the peer from the request (`requestPeer`): requests
+ * under the prefix go to the proxy directly, without Hono's routing, context and middleware
+ * chain (a measurable share of a request on Bun); every other path (`/healthz`, `/readyz`, 404)
+ * goes to the app. Both are observed alike. `undefined` when the options hold a hook of their
+ * own that takes a Hono `Context`.
+ */
+function directHandler<Server, Info>(
+  platform: FetchServerPlatform<Server, Info>,
+  options: ClerkProxyOptions,
+  config: ServerConfig,
+  observe: ReturnType<typeof requestObserver>,
+  requestIdOf: (incoming: string | null | undefined, peer: () => string | undefined) => string,
+): ((request: Request, info: Info, app: Hono) => Promise<Response>) | undefined {
+  const requestPeer = platform.requestPeer
+  if (!requestPeer || options.peerAddress !== platform.adapter.peerAddress || CONTEXT_HOOKS.some((hook) => options[hook] !== undefined)) return undefined
+  const { contextEnv, forward, readHeader, rawTarget, clientAddress, ...rest } = options
+  const proxy = proxyResponder<DirectRequest<Info>>({ ...rest, peerAddress: (direct) => direct.peer }, (direct) => direct.request, config.proxy)
+  return (request, info, app) => {
+    const direct: DirectRequest<Info> = { request, info, peer: requestPeer(request, info) }
+    const requestId = requestIdOf(request.headers.get(REQUEST_ID_HEADER), () => direct.peer)
+    return observe(request, requestId, () => proxy(direct) ?? platform.respond(app, request, info))
+  }
 }
 
 /** Starts the metrics listener on its own address; if it cannot listen, the proxy's listener is closed too. */
