@@ -61,6 +61,7 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
   bodyError: bodyErrorLogged,
   respond: (app, request, server) => app.fetch(request, { server }),
   requestPeer: bunRequestPeer,
+  framesBodies: true,
   listen(fetch, { port, hostname, proxy }) {
     // Bun closes connections idle for 10 s by default, and answers bodies over its own limit with a bare 413: a request may
     // wait longer for Clerk, and the proxy enforces CLERK_PROXY_MAX_BODY itself (in Clerk's shape, chunked bodies counted).

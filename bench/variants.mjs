@@ -5,14 +5,18 @@
 // An entry is `bun:path`, `deno:path` or `clerk-bun` (Clerk's helper on Bun), optionally followed
 // by `#NAME=value&NAME=value` for environment of its own (`bun:adapters/bun.ts#CLERK_PROXY_LOG=json`).
 // Settings: VARIANT_SECONDS (4), VARIANT_ROUNDS (3), VARIANT_CONNECTIONS (32; a list such as
-// `32,256` runs every round at each), VARIANT_PATH (/__clerk/v1/environment).
+// `32,256` runs every round at each), VARIANT_PATH (/__clerk/v1/environment). VARIANT_UPLOAD_MIB=N
+// measures uploads instead: each round POSTs N MiB with a Content-Length through each entry to
+// a sink behind the upstream, and prints MiB/s and the proxy's CPU ms per MiB.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PUBLISHABLE_KEY, SECRET_KEY } from './lib/contenders.mjs'
 import { startUpstreamNginx } from './lib/nginx.mjs'
+import { request } from 'node:http'
 import { freePort, procCpuSeconds, startProcess, waitForHttp } from './lib/processes.mjs'
+import { startUploadSink } from './lib/sink.mjs'
 import { ensureTools } from './lib/tools.mjs'
 import { runWrk } from './lib/wrk.mjs'
 
@@ -22,6 +26,48 @@ const seconds = Number(process.env.VARIANT_SECONDS ?? 4)
 const rounds = Number(process.env.VARIANT_ROUNDS ?? 3)
 const connectionCounts = String(process.env.VARIANT_CONNECTIONS ?? 32).split(',').map(Number)
 const path = process.env.VARIANT_PATH ?? '/__clerk/v1/environment'
+const uploadMiB = Number(process.env.VARIANT_UPLOAD_MIB ?? 0)
+
+/** POSTs `mib` MiB with a declared length, 1 MiB per write; resolves with the bytes the sink reported. */
+function upload(url, mib) {
+  const chunk = Buffer.alloc(2 ** 20, 120)
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': String(mib * 2 ** 20) } }, (res) => {
+      let body = ''
+      res.on('data', (c) => (body += c))
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body).bytes) : reject(new Error(`upload answered ${res.statusCode}: ${body}`))))
+    })
+    req.on('error', reject)
+    let sent = 0
+    const more = () => {
+      while (sent < mib) {
+        sent++
+        if (!req.write(chunk)) return void req.once('drain', more)
+      }
+      req.end()
+    }
+    more()
+  })
+}
+
+async function uploadRounds(running) {
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < running.length; i++) {
+      const r = running[(i + round) % running.length]
+      const cpu0 = procCpuSeconds(r.proc.pid)
+      const started = performance.now()
+      const bytes = await upload(r.url.replace(path, '/__clerk/bench/upload'), uploadMiB)
+      const secs = (performance.now() - started) / 1000
+      if (bytes !== uploadMiB * 2 ** 20) throw new Error(`${r.entry}: the sink got ${bytes} bytes`)
+      r.uploads.push({ mibps: uploadMiB / secs, cpuMsPerMiB: ((procCpuSeconds(r.proc.pid) - cpu0) * 1000) / uploadMiB })
+    }
+  }
+  process.stdout.write(`\nuploads of ${uploadMiB} MiB, ${rounds} rounds (MiB/s, proxy CPU ms per MiB)\n`)
+  for (const r of running) {
+    const rows = r.uploads.map((x) => `${x.mibps.toFixed(0)} MiB/s ${x.cpuMsPerMiB.toFixed(1)} ms`).join(' | ')
+    process.stdout.write(`${r.entry.padEnd(40)} ${rows}  median ${median(r.uploads.map((x) => x.mibps)).toFixed(0)} MiB/s ${median(r.uploads.map((x) => x.cpuMsPerMiB)).toFixed(1)} ms/MiB\n`)
+  }
+}
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
@@ -45,7 +91,9 @@ async function main() {
   mkdirSync(join(work, 'www/v1'), { recursive: true })
   copyFileSync(join(here, 'fixtures/environment.json'), join(work, 'www/v1/environment'))
   const upstreamPort = await freePort()
-  const upstream = await startUpstreamNginx({ dir: join(work, 'upstream'), port: upstreamPort, wwwDir: join(work, 'www'), sinkPort: 1 })
+  const sinkPort = await freePort()
+  const sink = await startUploadSink(sinkPort)
+  const upstream = await startUpstreamNginx({ dir: join(work, 'upstream'), port: upstreamPort, wwwDir: join(work, 'www'), sinkPort })
   const running = []
   try {
     for (const entry of entries) {
@@ -62,10 +110,11 @@ async function main() {
         },
       })
       const url = `http://127.0.0.1:${port}${path}`
-      running.push({ entry, proc, url, results: new Map(connectionCounts.map((c) => [c, []])) })
+      running.push({ entry, proc, url, uploads: [], results: new Map(connectionCounts.map((c) => [c, []])) })
       await waitForHttp(url, { alive: () => !proc.exited(), describe: proc.output })
       await runWrk({ url, connections: connectionCounts[0], seconds: 2 })
     }
+    if (uploadMiB > 0) return await uploadRounds(running)
     for (let round = 0; round < rounds; round++) {
       for (const connections of connectionCounts) {
         for (let i = 0; i < running.length; i++) {
@@ -96,6 +145,7 @@ async function main() {
   } finally {
     for (const r of running) await r.proc.stop()
     await upstream.stop()
+    await sink.close()
     rmSync(work, { recursive: true, force: true })
   }
 }

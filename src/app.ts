@@ -97,7 +97,16 @@ export interface RequestHooks<Ctx> {
 }
 
 /** The options of {@link proxyResponder}: the configuration, the transport and the request hooks. */
-export type ProxyResponderOptions<Ctx> = ProxyConfigOptions & RequestHooks<Ctx> & { readonly transport?: FetchTransport }
+export type ProxyResponderOptions<Ctx> = ProxyConfigOptions &
+  RequestHooks<Ctx> & {
+    readonly transport?: FetchTransport
+    /**
+     * True when every request comes straight from the runtime's own HTTP server, which holds a
+     * body to its declared `Content-Length` (Bun.serve): such a body then goes upstream as the
+     * runtime's stream instead of through a counting JS stream (see `upstreamBody`).
+     */
+    readonly framedBodies?: boolean
+  }
 
 /**
  * The proxy as a plain function, without Hono's routing: the answer for a request under the
@@ -111,7 +120,7 @@ export type ProxyResponderOptions<Ctx> = ProxyConfigOptions & RequestHooks<Ctx> 
 export function proxyResponder<Ctx>(options: ProxyResponderOptions<Ctx>, requestOf: (ctx: Ctx) => Request, config?: ProxyConfig): (ctx: Ctx) => Promise<Response> | undefined {
   const configFor = configResolver(options, config)
   const transport = options.transport ?? defaultTransport
-  const forward = options.forward ?? ((ctx: Ctx, route: UpstreamRoute, config: ProxyConfig) => forwardWithFetch(requestOf(ctx), route, config, transport))
+  const forward = options.forward ?? ((ctx: Ctx, route: UpstreamRoute, config: ProxyConfig) => forwardWithFetch(requestOf(ctx), route, config, transport, options.framedBodies))
   const readHeader = options.readHeader ?? ((ctx: Ctx, name: string) => requestOf(ctx).headers.get(name) ?? undefined)
   const peerAddress = options.peerAddress ?? (() => undefined)
   const fallbackPrefix = options.proxyPath ?? '/__clerk'

@@ -78,6 +78,12 @@ export interface FetchServerPlatform<Server, Info> {
    * prefix answered without Hono's routing and context (see {@link serveStandalone}).
    */
   requestPeer?(request: Request, info: Info): string | undefined
+  /**
+   * True when the runtime's server reads a body with a declared `Content-Length` to exactly that
+   * length and errors it when the client leaves early, and its fetch then aborts the upstream
+   * request (Bun): such bodies are forwarded without a counting stream on the fast path.
+   */
+  readonly framesBodies?: boolean
   /** Starts listening with the handler (the proxy's, or the metrics listener's on its own address). */
   listen(handler: (request: Request, info: Info) => Response | Promise<Response>, config: ServerConfig): Listening<Server>
   /** Opens `count` connections to `origin` ahead of the first requests, where the runtime's fetch can (Bun). */
@@ -178,7 +184,7 @@ function directHandler<Server, Info>(
   const requestPeer = platform.requestPeer
   if (!requestPeer || options.peerAddress !== platform.adapter.peerAddress || CONTEXT_HOOKS.some((hook) => options[hook] !== undefined)) return undefined
   const { contextEnv, forward, readHeader, rawTarget, clientAddress, ...rest } = options
-  const proxy = proxyResponder<DirectRequest<Info>>({ ...rest, peerAddress: (direct) => direct.peer }, (direct) => direct.request, config.proxy)
+  const proxy = proxyResponder<DirectRequest<Info>>({ ...rest, peerAddress: (direct) => direct.peer, framedBodies: platform.framesBodies }, (direct) => direct.request, config.proxy)
   return (request, info, app) => {
     const direct: DirectRequest<Info> = { request, info, peer: requestPeer(request, info) }
     const requestId = requestIdOf(request.headers.get(REQUEST_ID_HEADER), () => direct.peer)
