@@ -14,7 +14,7 @@ import type { ProcessFigures } from '../metrics/proxy-metrics.ts'
 import { onFirstUse } from '../platform.ts'
 import type { Readiness } from '../readiness.ts'
 import { REQUEST_ID_HEADER, requestIdFor } from '../request-id.ts'
-import { accessLog, requestObserver, type BodyErrorReason } from './access-log.ts'
+import { accessLog, requestObserver, type BodyErrorReason, type RequestObserver } from './access-log.ts'
 import { serverApp } from './app.ts'
 import { standaloneOperations } from './operations.ts'
 import { boundedStop, stopOnSignals } from './signals.ts'
@@ -124,11 +124,14 @@ export function serveStandalone<Server, Info>(
   })
   const bodyError = platform.bodyError(logger, config.log)
   const trust = config.proxy.trustProxy
-  // The peer matters to the request id only when a trusted proxy may have sent one.
-  const requestIdOf = (incoming: string | null | undefined, peer: () => string | undefined): string =>
-    requestIdFor(incoming ?? undefined, incoming == null ? undefined : peer(), trust)
+  // A request id is taken from a trusted proxy only: without TRUST_PROXY neither the header nor the peer is read.
+  const requestIdOf: RequestIdOf = (incoming, peer) => {
+    if (trust.kind === 'none') return requestIdFor(undefined, undefined, trust)
+    const id = incoming() ?? undefined
+    return requestIdFor(id, id === undefined ? undefined : peer(), trust)
+  }
   const handle = directHandler(platform, proxyOptions, config, requestObserver(logger, bodyError, operations), requestIdOf)
-  const observed = handle ? undefined : accessLog(logger, bodyError, { requestIdOf: (c) => requestIdOf(c.req.header(REQUEST_ID_HEADER), () => proxyOptions.peerAddress?.(c)), ...operations })
+  const observed = handle ? undefined : accessLog(logger, bodyError, { requestIdOf: (c) => requestIdOf(() => c.req.header(REQUEST_ID_HEADER), () => proxyOptions.peerAddress?.(c)), ...operations })
   const app = serverApp(clerkProxyHandler(proxyOptions, config.proxy), config.proxy, observed, operations.readiness)
   if (config.upstream.preconnect) platform.preconnect?.(config.proxy.fapiOrigin, config.upstream.connections)
   const listening = platform.listen(handle ? (request, info) => handle(request, info, app) : (request, info) => platform.respond(app, request, info), config)
@@ -157,10 +160,12 @@ export function serveStandalone<Server, Info>(
   return running
 }
 
-/** One request on the fast path: the request, what the runtime passed beside it, and its peer (read once). */
-interface DirectRequest<Info> {
+/** The request id from the incoming `X-Request-Id` and the peer, each read only when needed. */
+type RequestIdOf = (incoming: () => string | null | undefined, peer: () => string | undefined) => string
+
+/** One request on the fast path: the request and its peer (read once). */
+interface DirectRequest {
   readonly request: Request
-  readonly info: Info
   readonly peer: string | undefined
 }
 
@@ -178,16 +183,16 @@ function directHandler<Server, Info>(
   platform: FetchServerPlatform<Server, Info>,
   options: ClerkProxyOptions,
   config: ServerConfig,
-  observe: ReturnType<typeof requestObserver>,
-  requestIdOf: (incoming: string | null | undefined, peer: () => string | undefined) => string,
+  observe: RequestObserver,
+  requestIdOf: RequestIdOf,
 ): ((request: Request, info: Info, app: Hono) => Promise<Response>) | undefined {
   const requestPeer = platform.requestPeer
   if (!requestPeer || options.peerAddress !== platform.adapter.peerAddress || CONTEXT_HOOKS.some((hook) => options[hook] !== undefined)) return undefined
   const { contextEnv, forward, readHeader, rawTarget, clientAddress, ...rest } = options
-  const proxy = proxyResponder<DirectRequest<Info>>({ ...rest, peerAddress: (direct) => direct.peer, framedBodies: platform.framesBodies }, (direct) => direct.request, config.proxy)
+  const proxy = proxyResponder<DirectRequest>({ ...rest, peerAddress: (direct) => direct.peer, framedBodies: platform.framesBodies }, (direct) => direct.request, config.proxy)
   return (request, info, app) => {
-    const direct: DirectRequest<Info> = { request, info, peer: requestPeer(request, info) }
-    const requestId = requestIdOf(request.headers.get(REQUEST_ID_HEADER), () => direct.peer)
+    const direct: DirectRequest = { request, peer: requestPeer(request, info) }
+    const requestId = requestIdOf(() => request.headers.get(REQUEST_ID_HEADER), () => direct.peer)
     return observe(request, requestId, () => proxy(direct) ?? platform.respond(app, request, info))
   }
 }
