@@ -105,7 +105,7 @@ async function main() {
         role: 'proxy',
         env: {
           PORT: String(port), HOST: '127.0.0.1', CLERK_SECRET_KEY: SECRET_KEY, CLERK_PUBLISHABLE_KEY: PUBLISHABLE_KEY,
-          CLERK_FAPI_URL: `http://127.0.0.1:${upstreamPort}`, CLERK_PROXY_LOG: 'off', CLERK_PROXY_MAX_BODY: '0',
+          CLERK_FAPI_URL: `http://127.0.0.1:${upstreamPort}`, CLERK_PROXY_LOG: 'off', CLERK_PROXY_MAX_BODY: '0', NODE_ENV: 'production',
           DENO_DIR: join(root, '.deno'), DENO_NO_UPDATE_CHECK: '1', ...own,
         },
       })
