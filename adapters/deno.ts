@@ -15,6 +15,8 @@ import type { Context } from 'hono'
 import type { ClerkProxyOptions } from '../src/app.ts'
 import type { ProxyConfig } from '../src/config/proxy.ts'
 import type { ServerConfigOptions } from '../src/config/server.ts'
+import type { UpstreamConfig } from '../src/config/upstream.ts'
+import type { FetchTransport } from '../src/forward-fetch.ts'
 import type { LogFormat, Logger } from '../src/log.ts'
 import { processFiguresOf, type ProcessUsage } from '../src/metrics/proxy-metrics.ts'
 import type { Readiness, ReadinessState } from '../src/readiness.ts'
@@ -33,7 +35,10 @@ export interface DenoServeInfo {
 export type DenoFetchHandler = FetchHandler<DenoServeInfo>
 // Minimal local types for the Deno globals used here (no global augmentation: JSR rejects it).
 type DenoHttpServer = { readonly addr: { readonly hostname: string; readonly port: number }; shutdown(): Promise<void> }
+type DenoHttpClient = { close(): void }
 declare const Deno: ProcessUsage & {
+  /** Absent on Deno Deploy. */
+  readonly createHttpClient?: (options: { poolIdleTimeout?: number; http1?: boolean; http2?: boolean }) => DenoHttpClient
   readonly env: { get(name: string): string | undefined }
   serve(options: { port: number; hostname: string; onListen(): void }, handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>): DenoHttpServer
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
@@ -59,10 +64,23 @@ export function denoEnv(name: string): string | undefined {
 // Deno's fetch always decodes: bodies are gzipped again (CompressionStream) for clients that accept gzip.
 const denoTransport = gzipAgainTransport((url, init) => fetch(url, init))
 
+/**
+ * The standalone server's transport: Deno's fetch through an HTTP client that keeps idle
+ * connections `CLERK_PROXY_UPSTREAM_KEEPALIVE` (Deno's default pool drops them after 90 s) and
+ * offers HTTP/2 unless `CLERK_PROXY_UPSTREAM_HTTP2=off`; plain `fetch` where Deno has no
+ * `createHttpClient` (Deno Deploy).
+ */
+function denoUpstreamTransport(upstream: UpstreamConfig): FetchTransport {
+  if (typeof Deno.createHttpClient !== 'function') return denoTransport
+  const client = Deno.createHttpClient({ poolIdleTimeout: upstream.keepAliveMs, http1: true, http2: upstream.http2 })
+  return gzipAgainTransport((url, init) => fetch(url, { ...init, client } as RequestInit))
+}
+
 const deno: FetchServerPlatform<DenoHttpServer, DenoServeInfo> = {
   runtime: 'deno',
   env: denoEnv,
   adapter: { peerAddress: denoPeerAddress, transport: denoTransport },
+  upstreamTransport: denoUpstreamTransport,
   bodyError: (_logger, format) => bodyErrorAsLogLine(format),
   respond: async (app, request, info) => withoutConnectionHeader(await app.fetch(request, { info })),
   listen(fetch, { port, hostname }) {

@@ -28,6 +28,11 @@ export interface Readiness {
   current(): ReadinessState
   /** The state, probing Clerk when nothing recent says it is reachable. */
   check(): Promise<ReadinessState>
+  /**
+   * Probes Clerk now, whatever the state (the start-up probe): resolves once Clerk answered,
+   * which counts as an answer; rejects with the transport's error when it did not.
+   */
+  probe(timeoutMs?: number): Promise<void>
 }
 
 /** How long a proxied answer from Clerk counts as proof it is reachable: 30 seconds. */
@@ -44,8 +49,8 @@ export const PROBE_TIMEOUT_MS = 900
  * app.get('/readyz', async () => readinessResponse(await readiness.check()))
  */
 export function createReadiness(options: {
-  /** Reaches Clerk now; resolves true when any HTTP answer came back. */
-  readonly probe: () => Promise<boolean>
+  /** Reaches Clerk now (within `timeoutMs` when given); resolves true when any HTTP answer came back. */
+  readonly probe: (timeoutMs?: number) => Promise<boolean>
   readonly connectivity?: UpstreamConnectivity
   readonly windowMs?: number
 }): Readiness {
@@ -82,6 +87,9 @@ export function createReadiness(options: {
       })
       return current()
     },
+    async probe(timeoutMs) {
+      if (await options.probe(timeoutMs)) upstreamAnswered()
+    },
   }
 }
 
@@ -95,10 +103,10 @@ export function createReadiness(options: {
 export function fapiReachabilityProbe(
   config: Pick<ProxyConfig, 'fapiOrigin' | 'fapiBasePath'>,
   fetchFn: (url: string, init: RequestInit) => Promise<Response>,
-  timeoutMs: number = PROBE_TIMEOUT_MS,
-): () => Promise<boolean> {
+  defaultTimeoutMs: number = PROBE_TIMEOUT_MS,
+): (timeoutMs?: number) => Promise<boolean> {
   const url = `${config.fapiOrigin}${config.fapiBasePath}/v1/environment`
-  return async () => {
+  return async (timeoutMs = defaultTimeoutMs) => {
     const response = await fetchFn(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
     await response.body?.cancel().catch(() => {})
     return true

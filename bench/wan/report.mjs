@@ -108,7 +108,7 @@ export function wanMarkdown(report, before) {
     '',
     '## Scenarios',
     '',
-    `- cold: the first request, ${s.settleMs / 1000} s after the proxy started listening (readiness is a TCP connect; nothing reached the upstream before).`,
+    `- cold: the first request, ${s.settleMs / 1000} s after the proxy started listening (readiness is a TCP connect; what a target does at start, such as pre-connecting or ours' start-up probe, has had that second). The bench's own clients ran on local servers first, so the first request measures the target, not the bench's first use of undici or node:http2 (≈ 10 ms that used to fall on whichever proxy came first).`,
     `- warm: ${s.warmRequests} requests one after the other, one \`setImmediate\` between them.`,
     `- after N s idle: one request, N s of silence, one measured request; all proxies wait their gaps at the same time, each from its own request, started max(400 ms, 6 RTT) apart so that no two reconnect at the same moment.`,
     `- *after the upstream's idle close: the stand-in's idle timeout shortened from 400 s to ${s.upstreamIdleMs / 1000} s for this scenario only, and a gap of ${s.upstreamIdleMs / 1000 + 5} s: the upstream closes the connection (GOAWAY / FIN) ${5} s before the request, as Cloudflare does after 400 s.`,

@@ -24,7 +24,7 @@ import { describeMachine } from '../lib/machine.mjs'
 import { CPU_SETS, favour, freePort } from '../lib/processes.mjs'
 import { ensureTools } from '../lib/tools.mjs'
 import { makeCertificate } from './certificate.mjs'
-import { directClient, proxyClient } from './clients.mjs'
+import { directClient, proxyClient, warmClients } from './clients.mjs'
 import { WAN_CONTENDERS } from './contenders.mjs'
 import { CLOUDFLARE_IDLE_MS, startStandInProcess } from './fapi-stand-in.mjs'
 import { startRelayProcess } from './relay.mjs'
@@ -99,6 +99,7 @@ async function main() {
   // The relay alone is pinned (to the CPU away from the proxies): its timers are the link.
   const standIn = await startStandInProcess({ cert: certificate.cert, key: certificate.key, ports: slots.length, body: expectedBody }, { pin: prepare(undefined) })
   const meter = connectionMeter(standIn)
+  await warmClients(certificate, expectedBody)
   const byRtt = {}
   try {
     for (const rtt of settings.rtts) {

@@ -10,13 +10,13 @@ import { fail, readSettings, trimmedString } from './settings.ts'
 
 /** The upstream settings a program can pass; each wins over its variable. */
 export interface UpstreamOptions {
-  /** How long an idle upstream connection is kept, in ms or as `"300s"` (`CLERK_PROXY_UPSTREAM_KEEPALIVE`, default 300 s). */
+  /** How long an idle upstream connection is kept, in ms or as `"300s"` (`CLERK_PROXY_UPSTREAM_KEEPALIVE`, default 300 s; Node, and the Deno server's HTTP client). */
   upstreamKeepAlive?: number | string
   /** Warm HTTP/1.1 connections held when HTTP/2 is not offered (`CLERK_PROXY_UPSTREAM_CONNECTIONS`, default 8; on Bun, opened at start). */
   upstreamConnections?: number | string
   /** Offer HTTP/2 to the Frontend API and multiplex on one connection (`CLERK_PROXY_UPSTREAM_HTTP2`, default on). */
   upstreamHttp2?: boolean | string
-  /** Connect to the Frontend API at start, before the first request (`CLERK_PROXY_UPSTREAM_PRECONNECT`, default on). */
+  /** Connect to the Frontend API at start, before the first request, and send it the start-up probe (`CLERK_PROXY_UPSTREAM_PRECONNECT`, default on). */
   upstreamPreconnect?: boolean | string
   /** Where to read the environment from. */
   env?: EnvSource

@@ -63,9 +63,9 @@ const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-s
  */
 export function nodeForwarder(hooks: NodeForwarderHooks = {}): NodeForwarder {
   const pools = new Map<string, UpstreamPool>()
-  const poolFor = (config: ProxyConfig): UpstreamPool => {
-    let pool = pools.get(config.fapiOrigin)
-    if (!pool) pools.set(config.fapiOrigin, (pool = new UpstreamPool(config.fapiOrigin, hooks.upstream ?? DEFAULT_UPSTREAM, hooks.notices, hooks.connections)))
+  const poolFor = (origin: string): UpstreamPool => {
+    let pool = pools.get(origin)
+    if (!pool) pools.set(origin, (pool = new UpstreamPool(origin, hooks.upstream ?? DEFAULT_UPSTREAM, hooks.notices, hooks.connections)))
     return pool
   }
 
@@ -90,7 +90,7 @@ export function nodeForwarder(hooks: NodeForwarderHooks = {}): NodeForwarder {
         headersTimeout: config.timeoutMs,
         bodyTimeout: config.timeoutMs,
       }
-      const pool = poolFor(config)
+      const pool = poolFor(config.fapiOrigin)
       // Only a request without a body can be sent again: nothing of it is lost with the connection.
       if (method === 'GET' || method === 'HEAD') relay.resend = () => pool.dispatch(request, relay)
       pool.dispatch(request, relay)
@@ -98,7 +98,19 @@ export function nodeForwarder(hooks: NodeForwarderHooks = {}): NodeForwarder {
   }
   return Object.assign(forward, {
     warm(config: ProxyConfig): void {
-      poolFor(config).warm()
+      poolFor(config.fapiOrigin).warm()
+    },
+    async fetch(url: string, init: RequestInit): Promise<Response> {
+      const target = new URL(url)
+      const answer = await poolFor(target.origin).request({
+        path: target.pathname + target.search,
+        method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+        signal: init.signal ?? undefined,
+        // undici closes an HTTP/1.1 connection after a HEAD unless told not to: keep the warm one.
+        reset: false,
+      })
+      await answer.body.dump()
+      return new Response(null, { status: answer.statusCode })
     },
     isConnected: (): boolean => [...pools.values()].some((pool) => pool.isConnected()),
     async close(): Promise<void> {
@@ -122,6 +134,12 @@ export interface NodeForwarderHooks {
 export interface NodeForwarder extends Forwarder, UpstreamConnectivity {
   /** Opens the connection to `config`'s Frontend API now, before the first request (unless pre-connecting is off). */
   warm(config: ProxyConfig): void
+  /**
+   * A `fetch` for the proxy's own bodiless requests (the readiness and start-up probes) through
+   * the same pool as the proxied ones: only the method and URL are sent, the answer is
+   * `status` with no body.
+   */
+  fetch(url: string, init: RequestInit): Promise<Response>
   /** Closes every upstream connection. */
   close(): Promise<void>
 }

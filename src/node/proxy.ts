@@ -10,6 +10,8 @@ export interface NodeProxy extends UpstreamConnectivity {
   readonly handler: MiddlewareHandler
   /** Closes the upstream connection pool. */
   close(): Promise<void>
+  /** A `fetch` through the upstream pool for the probes (the forwarder's `fetch`). */
+  fetch(url: string, init: RequestInit): Promise<Response>
 }
 
 /**
@@ -37,5 +39,5 @@ export function nodeProxy(options: ClerkProxyOptions, config: ProxyConfig, hooks
     },
     config,
   )
-  return { handler, isConnected: () => forward.isConnected(), close: () => forward.close() }
+  return { handler, isConnected: () => forward.isConnected(), close: () => forward.close(), fetch: forward.fetch }
 }

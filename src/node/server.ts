@@ -9,7 +9,7 @@ import type { ProxyMetrics } from '../metrics/proxy-metrics.ts'
 import type { Readiness } from '../readiness.ts'
 import { REQUEST_ID_HEADER, requestIdFor } from '../request-id.ts'
 import { serverApp } from '../standalone/app.ts'
-import { standaloneOperations } from '../standalone/operations.ts'
+import { probeAtStart, standaloneOperations } from '../standalone/operations.ts'
 import type { StandaloneServeOptions } from '../standalone/serve.ts'
 import { stopOnSignals } from '../standalone/signals.ts'
 import { serverUrl } from '../standalone/start.ts'
@@ -70,7 +70,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     connections,
     notices: { unreachable: (message, fields) => logger.error(message, fields), reachable: (message) => logger.info(message) },
   })
-  const operations = standaloneOperations(config, { fetch: (url, init) => fetch(url, init), processFigures: nodeProcessFigures, connectivity: proxy })
+  // Probes go through the upstream pool: an answer proves the connection requests ride on works.
+  const operations = standaloneOperations(config, { fetch: proxy.fetch, processFigures: nodeProcessFigures, connectivity: proxy })
   const readiness = operations.readiness
   metrics = operations.metrics
   const app = serverApp(proxy.handler, config.proxy, undefined, readiness)
@@ -152,6 +153,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       throw error
     }
   }
+
+  // A start that cannot connect is logged once by the pool (notices above), which keeps trying.
+  probeAtStart(config, readiness, () => {})
 
   let shuttingDown: Promise<void> | undefined
   const shutdown = (timeoutMs = config.shutdownTimeoutMs): Promise<void> =>

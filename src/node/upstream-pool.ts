@@ -105,6 +105,11 @@ export class UpstreamPool {
     this.pool.dispatch(options, handler)
   }
 
+  /** Sends a request through the pool and resolves with the answer (undici's `Dispatcher.request`). */
+  request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+    return this.pool.request(options)
+  }
+
   /**
    * True while a connection to the Frontend API is in use. A ready one that has not carried a
    * request yet does not count: an upstream that accepts and drops connections is not reachable.

@@ -28,6 +28,26 @@ export interface OperationsSources {
 }
 
 /**
+ * The start-up probe: when pre-connecting is on, one `HEAD /v1/environment` without the secret
+ * key, cookies or any client's headers (the readiness probe) goes to Clerk as the server
+ * starts, through the same transport as the proxied requests. It opens (Deno) or first uses
+ * (Node's pool) the upstream connection and runs the request path once, so the first visitor
+ * does not pay for either; an answer makes the server ready. It never delays listening; a
+ * failure goes to `unreachable` (not when the server is already stopping) and the server keeps
+ * serving.
+ *
+ * @example
+ * probeAtStart(config, operations.readiness, (error) => logger.error('…', { error: describeTransportError(error) }))
+ */
+export function probeAtStart(config: ServerConfig, readiness: Readiness, unreachable: (error: unknown) => void): void {
+  if (!config.upstream.preconnect) return
+  readiness.probe(config.proxy.timeoutMs).catch((error: unknown) => {
+    const state = readiness.current()
+    if (state.ready || state.reason !== 'draining') unreachable(error)
+  })
+}
+
+/**
  * Readiness, and metrics when `config.metrics` is set, for one server.
  *
  * @example

@@ -8,15 +8,18 @@ import { clerkProxy, clerkProxyHandler, proxyResponder, type ClerkProxyOptions }
 import type { EnvSource } from '../config/env.ts'
 import type { ProxyConfig } from '../config/proxy.ts'
 import { resolveServerConfig, type ServerConfig, type ServerConfigOptions } from '../config/server.ts'
+import type { UpstreamConfig } from '../config/upstream.ts'
+import type { FetchTransport } from '../forward-fetch.ts'
 import { createLogger, type LogFormat, type Logger } from '../log.ts'
 import { metricsListenerApp } from '../metrics/listener-app.ts'
 import type { ProcessFigures } from '../metrics/proxy-metrics.ts'
 import { onFirstUse } from '../platform.ts'
 import type { Readiness } from '../readiness.ts'
 import { REQUEST_ID_HEADER, requestIdFor } from '../request-id.ts'
+import { describeTransportError } from '../upstream-error.ts'
 import { accessLog, requestObserver, type BodyErrorReason, type RequestObserver } from './access-log.ts'
 import { serverApp } from './app.ts'
-import { standaloneOperations } from './operations.ts'
+import { probeAtStart, standaloneOperations } from './operations.ts'
 import { boundedStop, stopOnSignals } from './signals.ts'
 import { announceStart, serverUrl, startupFailure } from './start.ts'
 
@@ -86,6 +89,12 @@ export interface FetchServerPlatform<Server, Info> {
   readonly framesBodies?: boolean
   /** Starts listening with the handler (the proxy's, or the metrics listener's on its own address). */
   listen(handler: (request: Request, info: Info) => Response | Promise<Response>, config: ServerConfig): Listening<Server>
+  /**
+   * The transport of the standalone server, built from its upstream settings, where the
+   * runtime's fetch takes them (Deno's HTTP client: keep-alive, HTTP/2); `adapter.transport`
+   * otherwise.
+   */
+  upstreamTransport?(upstream: UpstreamConfig): FetchTransport | undefined
   /** Opens `count` connections to `origin` ahead of the first requests, where the runtime's fetch can (Bun). */
   preconnect?(origin: string, count: number): void
   /** The process figures of the metrics (memory, CPU), where the runtime has them. */
@@ -116,7 +125,7 @@ export function serveStandalone<Server, Info>(
     ...options,
     env,
     peerAddress: options.peerAddress ?? platform.adapter.peerAddress,
-    transport: options.transport ?? platform.adapter.transport,
+    transport: options.transport ?? platform.upstreamTransport?.(config.upstream) ?? platform.adapter.transport,
   }
   const operations = standaloneOperations(config, {
     fetch: proxyOptions.transport?.fetch ?? ((url, init) => fetch(url, init)),
@@ -136,6 +145,12 @@ export function serveStandalone<Server, Info>(
   if (config.upstream.preconnect) platform.preconnect?.(config.proxy.fapiOrigin, config.upstream.connections)
   const listening = platform.listen(handle ? (request, info) => handle(request, info, app) : (request, info) => platform.respond(app, request, info), config)
   const metricsListening = config.metrics && listenForMetrics(platform, config, operations.exposition, operations.readiness, listening)
+  // Bun's pre-connect gives no sign when it is done: a probe now would open a connection of its own.
+  if (!platform.preconnect) {
+    probeAtStart(config, operations.readiness, (error) =>
+      logger?.error('cannot reach the Frontend API at start; the first request will try again', { error: describeTransportError(error) }),
+    )
+  }
   const stop = async (): Promise<void> => {
     operations.readiness.startDraining()
     await listening.stop()

@@ -94,6 +94,12 @@ const publishableKey = (host: string): string => `pk_live_${Buffer.from(`${host}
  * @example
  * describeConformance({ name: 'node', start: startNode, expectedClientIp: '127.0.0.1', encoding: 'passthrough', propagatesAbort: true })
  */
+/**
+ * How many requests reached the stand-in, leaving out the standalone servers' start-up probes
+ * (`HEAD /v1/environment`, sent once a server listens), which may land while a test counts.
+ */
+const visitorRequests = (fapi: FapiStandIn): number => fapi.requests.filter((r) => !(r.method === 'HEAD' && r.url === '/v1/environment')).length
+
 export function describeConformance(target: ConformanceTarget): void {
   const titles: string[] = []
   const test = (title: string, fn: () => Promise<void>): void => {
@@ -325,12 +331,12 @@ export function describeConformance(target: ConformanceTarget): void {
     })
 
     test('holds the prefix boundary: /__clerkx, /__clerk-admin and other paths get 404 and never reach Clerk', async () => {
-      const before = fapi.requests.length
+      const before = visitorRequests(fapi)
       for (const target of ['/__clerkx', '/__clerkx/v1/client', '/__clerk-admin/v1/client', '/api/users', '/__cler', '/v1/client', '/']) {
         const res = await send({ target })
         expect(res.status, target).toBe(404)
       }
-      expect(fapi.requests.length).toBe(before)
+      expect(visitorRequests(fapi)).toBe(before)
       const tag = unique()
       await send({ target: `/__clerk?tag=${tag}` })
       const seen = await fapi.waitFor(tagged(tag))
@@ -345,10 +351,10 @@ export function describeConformance(target: ConformanceTarget): void {
       const seen = fapi.requests.filter(tagged(tag))
       expect(seen.map((r) => r.url)).toEqual([`/v1/client?tag=${tag}`, `/?tag=${tag}`, `/?tag=${tag}`])
       for (const r of seen) expect(headerValues(r.rawHeaders, 'clerk-proxy-url')).toEqual([`${CUSTOM_PUBLIC_ORIGIN}${customPrefix}`])
-      const before = fapi.requests.length
+      const before = visitorRequests(fapi)
       const outside = [`${customPrefix}-admin/v1/client`, '/api/users', ...(customPrefix === '/__clerk' ? [] : ['/__clerk/v1/client'])]
       for (const target of outside) expect((await send({ target }, custom)).status, target).toBe(404)
-      expect(fapi.requests.length).toBe(before)
+      expect(visitorRequests(fapi)).toBe(before)
     })
 
     test('an explicit FAPI URL wins over the publishable key, and its trailing slash is dropped', async () => {
@@ -482,7 +488,7 @@ export function describeConformance(target: ConformanceTarget): void {
         [{ CLERK_SECRET_KEY: badSecret, CLERK_FAPI_URL: fapi.url }, 'CLERK_SECRET_KEY', badSecret],
         [{ CLERK_SECRET_KEY: SECRET, CLERK_FAPI_URL: `ftp://user:pw-9876@127.0.0.1:${new URL(fapi.url).port}/` }, 'CLERK_FAPI_URL', 'pw-9876'],
       ]
-      const before = fapi.requests.length
+      const before = visitorRequests(fapi)
       const outcomes = await Promise.all(cases.map(([env]) => target.start(env).then((started) => ({ started }), (error: unknown) => ({ error }))))
       for (const [i, outcome] of outcomes.entries()) {
         const [, variable, hidden] = cases[i]!
@@ -502,7 +508,7 @@ export function describeConformance(target: ConformanceTarget): void {
           await outcome.started.stop()
         }
       }
-      expect(fapi.requests.length).toBe(before)
+      expect(visitorRequests(fapi)).toBe(before)
     })
 
     test('never returns the secret key, even when Clerk reflects it', async () => {

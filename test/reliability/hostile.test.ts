@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFapiStandIn, type FapiStandIn, type RecordedRequest } from '../support/fapi-stand-in.ts'
 import { jsonBody, rawRequest, type RawResponse } from './raw-http.ts'
-import { eventually, HOSTILE_INPUT_TARGETS, testSecret, whatwgPath, type ProxyUnderTest } from './targets.ts'
+import { eventually, HOSTILE_INPUT_TARGETS, startupProbes, testSecret, whatwgPath, type ProxyUnderTest } from './targets.ts'
 
 const PROXY_URL = 'https://app.example.com/__clerk'
 const OWNED = ['clerk-secret-key', 'clerk-proxy-url', 'x-forwarded-for']
@@ -70,6 +70,8 @@ for (const target of HOSTILE_INPUT_TARGETS) {
       const env = { CLERK_SECRET_KEY: secret, CLERK_FAPI_URL: fapi.url, CLERK_PROXY_URL: PROXY_URL }
       proxy = await target.start(env)
       limited = await target.start({ ...env, CLERK_PROXY_MAX_BODY: '64kb' })
+      // Several tests count what reaches Clerk: the servers' own start-up probes come first.
+      await startupProbes(target, fapi, 2)
     })
     afterAll(async () => {
       await proxy?.stop()

@@ -119,6 +119,12 @@ export interface ProxyTarget {
   readonly socketLevel?: boolean
   /** Where this runtime legitimately differs from Node; unset fields mean "as Node". */
   readonly rules?: RuntimeRules
+  /**
+   * True when the server sends Clerk its start-up probe (`HEAD /v1/environment`) once it
+   * listens (Node and Deno standalone servers): a suite that counts what reaches Clerk waits
+   * for it ({@link startupProbes}) before counting.
+   */
+  readonly probesAtStart?: boolean
   start(env: Readonly<Record<string, string>>): Promise<ProxyUnderTest>
 }
 
@@ -128,6 +134,7 @@ export const ROOT: string = fileURLToPath(new URL('../../', import.meta.url))
 export const nodeInProcess: ProxyTarget = {
   name: 'node serve()',
   socketLevel: true,
+  probesAtStart: true,
   async start(env) {
     const running = await serve({ env: { ...env }, port: 0, host: '127.0.0.1', log: 'off', handleSignals: false })
     return {
@@ -224,7 +231,7 @@ export function childProcessTarget(name: string, command: string, args: readonly
 }
 
 /** `node bin/clerk-proxy.js`: the CLI as users run it (needs `npm run build` first). */
-export const nodeCli: ProxyTarget = { ...childProcessTarget('node bin/clerk-proxy.js', process.execPath, ['bin/clerk-proxy.js']), socketLevel: true }
+export const nodeCli: ProxyTarget = { ...childProcessTarget('node bin/clerk-proxy.js', process.execPath, ['bin/clerk-proxy.js']), socketLevel: true, probesAtStart: true }
 
 /** `bun run adapters/bun.ts`: the Bun standalone server. */
 const bunChild = childProcessTarget('bun adapters/bun.ts', `${ROOT}node_modules/.bin/bun`, ['run', 'adapters/bun.ts'])
@@ -248,6 +255,7 @@ export const bunServer: ProxyTarget = {
 const denoChild = childProcessTarget('deno adapters/deno.ts', `${ROOT}node_modules/.bin/deno`, ['run', '--allow-net', '--allow-env', 'adapters/deno.ts'])
 export const denoServer: ProxyTarget = {
   name: denoChild.name,
+  probesAtStart: true,
   rules: {
     handlerPath: rawPath,
     // Deno's fetch (Rust's url crate) also drops a trailing `/.` that WHATWG keeps after a
@@ -453,6 +461,17 @@ export async function eventually<T>(read: () => T, check: (value: T) => boolean,
     value = read()
   }
   return value
+}
+
+/**
+ * Waits until `servers` start-up probes (`HEAD /v1/environment`) have reached the stand-in,
+ * when `target` sends them, so that counting what reaches Clerk counts only the test's own.
+ */
+export async function startupProbes(target: ProxyTarget, upstream: Pick<FapiStandIn, 'requests'>, servers = 1): Promise<void> {
+  if (!target.probesAtStart) return
+  const probes = (): number => upstream.requests.filter((r) => r.method === 'HEAD' && r.url === '/v1/environment').length
+  const seen = await eventually(probes, (count) => count >= servers)
+  if (seen < servers) throw new Error(`${target.name}: ${seen} of ${servers} start-up probes reached the stand-in`)
 }
 
 /** A Clerk-looking secret key unique to one test run. */

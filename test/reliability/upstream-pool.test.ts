@@ -54,13 +54,19 @@ for (const http2 of [true, false]) {
       await fapi?.close()
     })
 
-    test(`connects at start, before any request: ${held} warm connection(s), ${http2 ? 'h2' : 'http/1.1'} by ALPN`, async () => {
-      await fapi.until(() => fapi.open() === held)
-      expect(fapi.requests).toEqual([])
+    test(`connects at start, before any request: ${held} warm connection(s), ${http2 ? 'h2' : 'http/1.1'} by ALPN, and probes once on one of them`, async () => {
+      await fapi.until(() => fapi.open() === held && fapi.requests.length === 1)
       expect(fapi.connections.map((c) => c.alpn)).toEqual(Array(held).fill(http2 ? 'h2' : 'http/1.1'))
+      // The start-up probe: what Clerk receives before any visitor, on a pre-connected connection.
+      const [probe] = fapi.requests
+      expect(probe).toMatchObject({ method: 'HEAD', path: '/v1/environment' })
+      expect(probe!.connection).toBeGreaterThanOrEqual(0)
+      expect(probe!.connection).toBeLessThan(held)
+      expect(Object.keys(probe!.headers).filter((name) => !['host', 'connection'].includes(name))).toEqual([])
       const first = await get(proxy, '/v1/environment')
       expect(first.status).toBe(200)
       expect(fapi.connections.length).toBe(held)
+      if (http2) expect(fapi.requests.map((r) => r.connection)).toEqual([0, 0])
     })
 
     test(`a burst of ${http2 ? 16 : 8} concurrent requests rides the warm connection(s), none opened`, async () => {
@@ -136,6 +142,9 @@ test('a start that cannot reach the Frontend API still starts, says so once, and
     expect(health.status).toBe(200)
     const unreachableLines = (): string[] => proxy.output().split('\n').filter((line) => line.includes('cannot connect to the Frontend API'))
     await until(() => unreachableLines().length > 0)
+    const meanwhile = await get(proxy, '/v1/environment')
+    expect(meanwhile.status).toBe(502)
+    expect(meanwhile.body).not.toContain(SECRET)
     fapi = await startTlsFapiStandIn(certificate, { http2: true, port })
     await fapi.until(() => fapi!.open() === 1)
     expect((await get(proxy, '/v1/environment')).status).toBe(200)
@@ -178,6 +187,20 @@ test('Bun opens CLERK_PROXY_UPSTREAM_CONNECTIONS connections at start (fetch.pre
     expect(fapi.connections.length).toBe(4)
   } finally {
     await bun.stop()
+    await fapi.close()
+  }
+})
+
+test('with CLERK_PROXY_UPSTREAM_PRECONNECT=off nothing reaches the Frontend API at start: the first request is the first it sees', async () => {
+  const fapi = await startTlsFapiStandIn(certificate, { http2: true })
+  const proxy = await startProxy(fapi.url, { CLERK_PROXY_UPSTREAM_PRECONNECT: 'off' })
+  try {
+    expect((await fetch(`${proxy.baseUrl}/healthz`)).status).toBe(200)
+    expect((await get(proxy, '/v1/environment')).status).toBe(200)
+    expect(fapi.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/environment'])
+    expect(fapi.connections).toHaveLength(1)
+  } finally {
+    await proxy.stop()
     await fapi.close()
   }
 })

@@ -14,6 +14,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
 
+/** Where each accepted TLS socket keeps its index in `connections`. */
+const CONNECTION_INDEX = Symbol('connection-index')
+
 /** A certificate for 127.0.0.1 made for this run; `caFile` is what the proxy is told to trust. */
 export interface TestCertificate {
   readonly key: Buffer
@@ -48,6 +51,10 @@ export interface ReceivedRequest {
   readonly method: string
   readonly path: string
   readonly httpVersion: string
+  /** Its header names and values (lower-case names; HTTP/2 pseudo-headers left out). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  /** The index in `connections` of the connection it arrived on. */
+  readonly connection: number
 }
 
 /** What the stand-in does with the next request that matches `method`. */
@@ -98,7 +105,10 @@ export async function startTlsFapiStandIn(certificate: TestCertificate, options:
       const socket = (req.httpVersion === '2.0' ? undefined : req.socket) as TLSSocket | undefined
       if (socket) busy.add(socket)
       res.on('close', () => socket && busy.delete(socket))
-      requests.push({ method: req.method, path: req.url, httpVersion: req.httpVersion })
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !name.startsWith(':')))
+      // On HTTP/2 `req.socket` is the session's proxy of the TLS socket, which reads through to it.
+      const connection = (req.socket as unknown as { [CONNECTION_INDEX]?: number })[CONNECTION_INDEX] ?? -1
+      requests.push({ method: req.method, path: req.url, httpVersion: req.httpVersion, headers, connection })
       notify()
       const misbehaviour = misbehaviours.get(req.method)
       if (misbehaviour) {
@@ -128,6 +138,7 @@ export async function startTlsFapiStandIn(certificate: TestCertificate, options:
     : createHttpsServer(tls, handle as unknown as (req: IncomingMessage, res: ServerResponse) => void)
   server.on('secureConnection', (socket: TLSSocket) => {
     const connection: AcceptedConnection = { alpn: socket.alpnProtocol || 'none', closed: false }
+    ;(socket as TLSSocket & { [CONNECTION_INDEX]?: number })[CONNECTION_INDEX] = connections.length
     connections.push(connection)
     sockets.set(socket, connection)
     socket.on('close', () => {
