@@ -37,7 +37,7 @@ export interface BunServer {
 /** A Bun fetch handler: `(request, server)`. */
 export type BunFetchHandler = FetchHandler<BunServer>
 // Minimal local types for the Bun globals used here (no global augmentation: JSR rejects it).
-type BunServeOptions = { port: number; hostname: string; idleTimeout: number; maxRequestBodySize: number; fetch(request: Request, server: BunServer): Response | Promise<Response> }
+type BunServeOptions = { port: number; hostname: string; idleTimeout: number; maxRequestBodySize: number; development: boolean; fetch(request: Request, server: BunServer): Response | Promise<Response> }
 declare const Bun: { readonly env: Record<string, string | undefined>; serve(options: BunServeOptions): BunServer }
 declare const process: { on(signal: string, listener: (signal: string) => void): void; exit(code: number): never } & ProcessUsage
 
@@ -49,7 +49,12 @@ export const bunTransport: BunUpstreamTransport = new BunUpstreamTransport()
  * @example clerkProxy({ peerAddress: bunPeerAddress }) // app.fetch(request, { server })
  */
 export function bunPeerAddress(c: Context): string | undefined {
-  return (c.env as { server?: BunServer } | undefined)?.server?.requestIP(c.req.raw)?.address
+  const server = (c.env as { server?: BunServer } | undefined)?.server
+  return server && bunRequestPeer(c.req.raw, server)
+}
+
+function bunRequestPeer(request: Request, server: BunServer): string | undefined {
+  return server.requestIP(request)?.address
 }
 
 const bun: FetchServerPlatform<BunServer, BunServer> = {
@@ -58,11 +63,15 @@ const bun: FetchServerPlatform<BunServer, BunServer> = {
   adapter: { peerAddress: bunPeerAddress, transport: bunTransport },
   bodyError: bodyErrorLogged,
   respond: (app, request, server) => app.fetch(request, { server }),
+  requestPeer: bunRequestPeer,
+  framesBodies: true,
   listen(fetch, { port, hostname, proxy }) {
     // Bun closes connections idle for 10 s by default, and answers bodies over its own limit with a bare 413: a request may
     // wait longer for Clerk, and the proxy enforces CLERK_PROXY_MAX_BODY itself (in Clerk's shape, chunked bodies counted).
     const idleTimeout = Math.min(255, Math.ceil(proxy.timeoutMs / 1000) + 5)
-    const server = Bun.serve({ port, hostname, idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER, fetch })
+    // Never Bun's development mode (its default unless NODE_ENV=production): it would answer an uncaught error with
+    // an HTML page holding the stack, and it costs CPU on every request.
+    const server = Bun.serve({ port, hostname, idleTimeout, maxRequestBodySize: Number.MAX_SAFE_INTEGER, development: false, fetch })
     return { server, hostname, port: server.port ?? port, stop: () => server.stop(), closeAll: () => void server.stop(true) }
   },
   upstream: (fapi, settings) => bunTransport.configure(fapi, settings),

@@ -72,40 +72,94 @@ export function clerkProxy(options: ClerkProxyOptions = {}): Hono {
  * app.use(clerkProxyHandler({ env: process.env }))
  */
 export function clerkProxyHandler(options: ClerkProxyOptions = {}, config?: ProxyConfig): MiddlewareHandler {
-  const configFor = configResolver(options, config)
-  const forward = options.forward ?? fetchForwarder(options.transport ?? defaultTransport)
-  const readHeader = options.readHeader ?? ((c: Context, name: string) => c.req.header(name))
-  const peerAddress = options.peerAddress ?? (() => undefined)
+  const respond = proxyResponder<Context>(options, (c) => c.req.raw, config)
+  return async (c, next) => respond(c) ?? next()
+}
 
-  return async (c, next) => {
-    const resolved = configFor(c)
+/**
+ * What the proxy reads about one request beyond the `Request` itself, on whatever the caller
+ * holds per request (`Ctx`: a Hono `Context`, or a standalone server's own record). The same
+ * hooks as {@link ClerkProxyOptions}, over that type.
+ */
+export interface RequestHooks<Ctx> {
+  /** The connecting peer's address; `TRUST_PROXY` is applied on top of it. */
+  readonly peerAddress?: (ctx: Ctx) => string | undefined
+  /** The environment for platforms that hand it over per request. */
+  readonly contextEnv?: (ctx: Ctx) => EnvSource
+  /** Replaces fetch forwarding. */
+  readonly forward?: (ctx: Ctx, route: UpstreamRoute, config: ProxyConfig) => Promise<Response>
+  /** Reads a request header without building a `Headers` object. */
+  readonly readHeader?: (ctx: Ctx, name: string) => string | undefined
+  /** The raw request target (`/path?query`) as received. */
+  readonly rawTarget?: (ctx: Ctx) => string | undefined
+  /** Replaces peer address + `TRUST_PROXY` resolution with the end-user IP to send. */
+  readonly clientAddress?: (ctx: Ctx, config: ProxyConfig) => string | undefined
+}
+
+/** The options of {@link proxyResponder}: the configuration, the transport and the request hooks. */
+export type ProxyResponderOptions<Ctx> = ProxyConfigOptions &
+  RequestHooks<Ctx> & {
+    readonly transport?: FetchTransport
+    /**
+     * True when every request comes straight from the runtime's own HTTP server, which holds a
+     * body to its declared `Content-Length` (Bun.serve): such a body then goes upstream as the
+     * runtime's stream instead of through a counting JS stream (see `upstreamBody`).
+     */
+    readonly framedBodies?: boolean
+  }
+
+/**
+ * The proxy as a plain function, without Hono's routing: the answer for a request under the
+ * prefix, or `undefined` for any other path. `clerkProxyHandler` is this inside a Hono
+ * middleware; a standalone server calls it directly (one routing and context less per request).
+ *
+ * @example
+ * const respond = proxyResponder<Request>({ env: process.env }, (request) => request)
+ * Bun.serve({ fetch: (request) => respond(request) ?? new Response('Not Found', { status: 404 }) })
+ */
+export function proxyResponder<Ctx>(options: ProxyResponderOptions<Ctx>, requestOf: (ctx: Ctx) => Request, config?: ProxyConfig): (ctx: Ctx) => Promise<Response> | undefined {
+  const configFor = configResolver(options, config)
+  const transport = options.transport ?? defaultTransport
+  const forward = options.forward ?? ((ctx: Ctx, route: UpstreamRoute, config: ProxyConfig) => forwardWithFetch(requestOf(ctx), route, config, transport, options.framedBodies))
+  const readHeader = options.readHeader ?? ((ctx: Ctx, name: string) => requestOf(ctx).headers.get(name) ?? undefined)
+  const peerAddress = options.peerAddress ?? (() => undefined)
+  const fallbackPrefix = options.proxyPath ?? '/__clerk'
+
+  return (ctx) => {
+    const request = requestOf(ctx)
+    const resolved = configFor(ctx)
     const config = resolved instanceof ConfigurationError ? undefined : resolved
-    const target = splitRequestUrl(c.req.url)
-    const rest = pathAfterPrefix(target.path, config?.proxyPath ?? options.proxyPath ?? '/__clerk')
-    if (rest === undefined) return next()
-    if (config === undefined) {
-      const problems = (resolved as ConfigurationError).problems.join('; ')
-      return proxyErrorResponse(500, 'proxy_configuration_error', 'The Clerk proxy is misconfigured', problems)
+    const target = splitRequestUrl(request.url)
+    const rest = pathAfterPrefix(target.path, config?.proxyPath ?? fallbackPrefix)
+    if (rest === undefined) return undefined
+    try {
+      if (config === undefined) {
+        const problems = (resolved as ConfigurationError).problems.join('; ')
+        return Promise.resolve(proxyErrorResponse(500, 'proxy_configuration_error', 'The Clerk proxy is misconfigured', problems))
+      }
+      const method = request.method
+      if (METHODS_REFUSED.has(method)) {
+        const response = proxyErrorResponse(405, 'proxy_method_not_allowed', `${method} is not allowed`, `The Clerk proxy does not forward ${method} requests.`)
+        response.headers.set('allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS')
+        return Promise.resolve(response)
+      }
+      const header: HeaderReader = (name) => readHeader(ctx, name)
+      const refused = refuseRequest(rest, header, config)
+      if (refused) return Promise.resolve(refused)
+      const peer = peerAddress(ctx)
+      const proxyUrl = publicProxyUrl(config, target.origin, header, peer)
+      const clientIp = options.clientAddress
+        ? options.clientAddress(ctx, config)
+        : config.trustProxy.kind === 'none'
+          ? resolveClientIp(peer, undefined, config.trustProxy)
+          : resolveClientIp(peer, header('x-forwarded-for'), config.trustProxy)
+      const query = rawQuery(options.rawTarget?.(ctx)) ?? target.query
+      // Anything thrown (a request the runtime cannot represent, a bug) answers in Clerk's shape;
+      // Hono's default handler would print the error, whose message can hold the URL and query.
+      return forward(ctx, { url: upstreamUrl(config, rest, query), proxyUrl, clientIp }, config).catch(internalErrorResponse)
+    } catch (error) {
+      return Promise.resolve(internalErrorResponse(error))
     }
-    if (METHODS_REFUSED.has(c.req.method)) {
-      const response = proxyErrorResponse(405, 'proxy_method_not_allowed', `${c.req.method} is not allowed`, `The Clerk proxy does not forward ${c.req.method} requests.`)
-      response.headers.set('allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS')
-      return response
-    }
-    const header: HeaderReader = (name) => readHeader(c, name)
-    const refused = refuseRequest(rest, header, config)
-    if (refused) return refused
-    const peer = peerAddress(c)
-    const proxyUrl = publicProxyUrl(config, target.origin, header, peer)
-    const clientIp = options.clientAddress
-      ? options.clientAddress(c, config)
-      : config.trustProxy.kind === 'none'
-        ? resolveClientIp(peer, undefined, config.trustProxy)
-        : resolveClientIp(peer, header('x-forwarded-for'), config.trustProxy)
-    const query = rawQuery(options.rawTarget?.(c)) ?? target.query
-    // Anything thrown (a request the runtime cannot represent, a bug) answers in Clerk's shape;
-    // Hono's default handler would print the error, whose message can hold the URL and query.
-    return forward(c, { url: upstreamUrl(config, rest, query), proxyUrl, clientIp }, config).catch(internalErrorResponse)
   }
 }
 
@@ -121,15 +175,11 @@ function rawQuery(target: string | undefined): string | undefined {
   return hash < 0 ? target.slice(start) : target.slice(start, hash)
 }
 
-function fetchForwarder(transport: FetchTransport): Forwarder {
-  return async (c, route, config) => forwardWithFetch(c.req.raw, route, config, transport)
-}
-
 /**
  * Resolves the configuration once (or once per env object, for per-request platforms); a
  * server that resolved it already hands it over as `resolved`.
  */
-function configResolver(options: ClerkProxyOptions, resolved?: ProxyConfig): (c: Context) => ProxyConfig | ConfigurationError {
+function configResolver<Ctx>(options: ProxyResponderOptions<Ctx>, resolved?: ProxyConfig): (ctx: Ctx) => ProxyConfig | ConfigurationError {
   const attempt = (env: EnvSource | undefined): ProxyConfig | ConfigurationError => {
     try {
       return resolveConfig({ ...options, env })
@@ -144,8 +194,8 @@ function configResolver(options: ClerkProxyOptions, resolved?: ProxyConfig): (c:
     return () => once
   }
   const cache = new WeakMap<object, ProxyConfig | ConfigurationError>()
-  return (c) => {
-    const env = contextEnv(c)
+  return (ctx) => {
+    const env = contextEnv(ctx)
     if (typeof env !== 'object' || env === null) return attempt(env)
     let config = cache.get(env)
     if (!config) cache.set(env, (config = attempt(env)))

@@ -49,6 +49,9 @@ export interface UpstreamRoute {
  * buffer, which the runtime sends without a per-chunk JS stream. Any other body streams, and
  * a stall of `timeoutMs` between chunks (the upstream's, not a slow client's) closes it.
  *
+ * `framedBodies`: the request came straight from the runtime's own HTTP server, which holds a
+ * body to its declared length (see `upstreamBody`).
+ *
  * @example
  * const response = await forwardWithFetch(request, route, config, { fetch, decodesBody: true })
  */
@@ -57,6 +60,7 @@ export async function forwardWithFetch(
   route: UpstreamRoute,
   config: ProxyConfig,
   transport: FetchTransport,
+  framedBodies = false,
 ): Promise<Response> {
   const method = request.method
   const hasBody = method !== 'GET' && method !== 'HEAD' && request.body !== null
@@ -85,7 +89,7 @@ export async function forwardWithFetch(
       body = await upstreamBody(request, config, controller.signal, (error) => {
         const refused = error instanceof BodyRefusedError || error instanceof BodyTooLargeError
         if (refused || transport.endsBrokenBodies) controller.abort(error)
-      })
+      }, framedBodies)
     } catch (error) {
       return fail(error)
     }

@@ -94,8 +94,16 @@ export const BUFFERED_REQUEST_BODY_LIMIT: number = 64 * 1024
 /**
  * The request body to send upstream, held to its declared length and the limits: a declared
  * body of at most {@link BUFFERED_REQUEST_BODY_LIMIT} is read whole (until `signal` aborts) and
- * its length checked; any other is streamed through {@link checkedBody}. Every failure runs
- * `onFailed` first (it should abort the upstream request) and then throws or errors the stream.
+ * its length checked; a larger declared one from a server that frames bodies itself (`framed`)
+ * goes as the runtime's own stream; any other is streamed through {@link checkedBody}. Every
+ * failure runs `onFailed` first (it should abort the upstream request) and then throws or
+ * errors the stream.
+ *
+ * `framed` means the request came straight from the runtime's HTTP/1.1 server (Bun.serve): it
+ * reads a body with a declared `Content-Length` to exactly that length, never past it, and
+ * errors the body when the client leaves before the end, which makes the runtime's fetch abort
+ * the upstream request. The declared length was already held to the limits (`refuseRequest`),
+ * so counting every chunk in a JS stream would only repeat what the server guarantees.
  *
  * @example
  * const body = await upstreamBody(request, config, controller.signal, (error) => controller.abort(error))
@@ -105,9 +113,11 @@ export async function upstreamBody(
   limits: BodyLimits,
   signal: AbortSignal,
   onFailed: (error: unknown) => void,
+  framed = false,
 ): Promise<ArrayBuffer | ReadableStream<Uint8Array>> {
   const contentLength = request.headers.get('content-length')
   const declared = declaredLength(contentLength)
+  if (framed && declared !== undefined && contentLength === String(declared) && declared > BUFFERED_REQUEST_BODY_LIMIT && declared <= limits.maxBodyBytes && declared <= limits.nextMaxBodyBytes) return request.body!
   if (declared === undefined || declared > BUFFERED_REQUEST_BODY_LIMIT) return checkedBody(request.body!, contentLength, limits, onFailed)
   let whole: ArrayBuffer
   try {

@@ -57,6 +57,13 @@ export interface AccessObservers extends Partial<Pick<StandaloneOperations, 'met
 }
 
 /**
+ * Runs one request through `respond` and observes it: `requestId` goes on the response as
+ * `X-Request-Id`, the readiness learns that Clerk answered, and the log line and metrics are
+ * written once the body has been sent or the client went away.
+ */
+export type RequestObserver = (request: Request, requestId: string | undefined, respond: () => Response | Promise<Response>) => Promise<Response>
+
+/**
  * Logs each request once its body has been sent or the client went away (with its request
  * id, which the response carries as `X-Request-Id`, and in the metrics when on), tells the
  * readiness that Clerk answered, and replaces an error inside a response body (the upstream
@@ -66,31 +73,57 @@ export interface AccessObservers extends Partial<Pick<StandaloneOperations, 'met
  * @example
  * app.use(accessLog(logger, (message) => new Error(message), { requestIdOf, metrics, readiness }))
  */
-export function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason, { requestIdOf, metrics, readiness }: AccessObservers = {}): MiddlewareHandler {
+export function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason, { requestIdOf, ...observers }: AccessObservers = {}): MiddlewareHandler {
+  const observe = requestObserver(logger, bodyError, observers)
   return async (c, next) => {
+    c.res = await observe(c.req.raw, requestIdOf?.(c), async () => {
+      await next()
+      return c.res
+    })
+  }
+}
+
+/**
+ * The {@link accessLog} without Hono: a standalone server's fast path wraps each request's
+ * handling in it. Without a logger and metrics it only sets the request id and tells the
+ * readiness, leaving small answers to the runtime's native send.
+ *
+ * @example
+ * const observe = requestObserver(logger, bodyErrorLogged(logger), { metrics, readiness })
+ * Bun.serve({ fetch: (request) => observe(request, crypto.randomUUID(), () => proxy(request)) })
+ */
+export function requestObserver(
+  logger: Logger | undefined,
+  bodyError: BodyErrorReason,
+  { metrics, readiness }: Omit<AccessObservers, 'requestIdOf'> = {},
+): RequestObserver {
+  return async (request, requestId, respond) => {
     const started = performance.now()
     metrics?.requestStarted()
-    const requestId = requestIdOf?.(c)
-    await next()
-    const method = c.req.method
-    const path = loggablePath(c.req.url)
-    const status = c.res.status
-    const upstreamMs = upstreamHeadersMs(c.req.raw)
-    const errorCode = proxyErrorCodeOf(c.res)
+    let response = await respond()
+    const upstreamMs = upstreamHeadersMs(request)
+    const errorCode = proxyErrorCodeOf(response)
     if (upstreamMs !== undefined && errorCode === undefined) readiness?.upstreamAnswered()
-    if (requestId !== undefined) withHeader(c, REQUEST_ID_HEADER, requestId)
-    const log = (bytes: number, aborted: boolean): void => {
-      const totalMs = performance.now() - started
-      logger?.access({ method, path, status, upstreamMs, totalMs, bytes, aborted, requestId })
-      metrics?.requestFinished({ method, path, status, upstreamMs, totalMs, bytesIn: Number(c.req.header('content-length')) || 0, bytesOut: bytes, errorCode, aborted })
-    }
-    const body = c.res.body
-    if (body === null) return log(0, false)
+    if (requestId !== undefined) response = withHeader(response, REQUEST_ID_HEADER, requestId)
+    const body = response.body
     // Small answers were read whole before they were sent (see isSmallBody): they cannot break
     // off and hold no upstream connection, so without a logger there is nothing to count or
     // guard, and the runtime can send the buffer natively.
-    const declared = c.res.headers.get('content-length')
-    if (!logger && declared !== null && Number(declared) <= BUFFERED_BODY_LIMIT) return void (metrics && log(Number(declared), false))
+    const declared = body === null ? null : response.headers.get('content-length')
+    const whole = body === null || (!logger && declared !== null && Number(declared) <= BUFFERED_BODY_LIMIT)
+    if (whole && !logger && !metrics) return response
+    const method = request.method
+    const path = loggablePath(request.url)
+    const status = response.status
+    const log = (bytes: number, aborted: boolean): void => {
+      const totalMs = performance.now() - started
+      logger?.access({ method, path, status, upstreamMs, totalMs, bytes, aborted, requestId })
+      metrics?.requestFinished({ method, path, status, upstreamMs, totalMs, bytesIn: Number(request.headers.get('content-length')) || 0, bytesOut: bytes, errorCode, aborted })
+    }
+    if (whole) {
+      log(body === null ? 0 : Number(declared), false)
+      return response
+    }
     let bytes = 0
     let logged = false
     const once = (aborted: boolean): void => {
@@ -98,7 +131,7 @@ export function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason
       logged = true
       log(bytes, aborted)
     }
-    const reader = body.getReader()
+    const reader = body!.getReader()
     const counted = new ReadableStream<Uint8Array>({
       async pull(controller) {
         let result: { done: true; value?: undefined } | { done: false; value: Uint8Array }
@@ -122,7 +155,7 @@ export function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason
     })
     // A client gone mid-response: let go of the upstream body too. Deno does not always cancel
     // a response body it has stopped sending, which would leave the upstream connection open.
-    c.req.raw.signal.addEventListener(
+    request.signal.addEventListener(
       'abort',
       () => {
         once(true)
@@ -130,17 +163,18 @@ export function accessLog(logger: Logger | undefined, bodyError: BodyErrorReason
       },
       { once: true },
     )
-    c.res = new Response(counted, c.res)
+    return new Response(counted, response)
   }
 }
 
 /** Sets a response header, copying the response first when its headers are immutable. */
-function withHeader(c: Context, name: string, value: string): void {
+function withHeader(response: Response, name: string, value: string): Response {
   try {
-    c.res.headers.set(name, value)
+    response.headers.set(name, value)
+    return response
   } catch {
-    const copy = new Response(c.res.body, c.res)
+    const copy = new Response(response.body, response)
     copy.headers.set(name, value)
-    c.res = copy
+    return copy
   }
 }

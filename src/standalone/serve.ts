@@ -3,8 +3,8 @@
  * logger, app, signals and the entry-file start-up, written once. Each adapter supplies only
  * what differs: its environment, client IP, transport and how to listen.
  */
-import type { Context, Hono } from 'hono'
-import { clerkProxy, clerkProxyHandler, type ClerkProxyOptions } from '../app.ts'
+import type { Hono } from 'hono'
+import { clerkProxy, clerkProxyHandler, proxyResponder, type ClerkProxyOptions } from '../app.ts'
 import type { EnvSource } from '../config/env.ts'
 import type { ProxyConfig } from '../config/proxy.ts'
 import { resolveServerConfig, type ServerConfig, type ServerConfigOptions } from '../config/server.ts'
@@ -17,7 +17,7 @@ import { onFirstUse } from '../platform.ts'
 import type { Readiness } from '../readiness.ts'
 import { REQUEST_ID_HEADER, requestIdFor } from '../request-id.ts'
 import { describeTransportError } from '../upstream-error.ts'
-import { accessLog, type BodyErrorReason } from './access-log.ts'
+import { accessLog, requestObserver, type BodyErrorReason, type RequestObserver } from './access-log.ts'
 import { serverApp } from './app.ts'
 import { probeAtStart, standaloneOperations } from './operations.ts'
 import { boundedStop, stopOnSignals } from './signals.ts'
@@ -75,6 +75,18 @@ export interface FetchServerPlatform<Server, Info> {
   bodyError(logger: Logger | undefined, format: LogFormat): BodyErrorReason
   /** Hands a request to the app with what the runtime passed beside it. */
   respond(app: Hono, request: Request, info: Info): Response | Promise<Response>
+  /**
+   * The connecting peer's address from what the runtime passed beside the request. A platform
+   * that gives it, and whose `respond` does nothing but `app.fetch`, has requests under the
+   * prefix answered without Hono's routing and context (see {@link serveStandalone}).
+   */
+  requestPeer?(request: Request, info: Info): string | undefined
+  /**
+   * True when the runtime's server reads a body with a declared `Content-Length` to exactly that
+   * length and errors it when the client leaves early, and its fetch then aborts the upstream
+   * request (Bun): such bodies are forwarded without a counting stream on the fast path.
+   */
+  readonly framesBodies?: boolean
   /** Starts listening with the handler (the proxy's, or the metrics listener's on its own address). */
   listen(handler: (request: Request, info: Info) => Response | Promise<Response>, config: ServerConfig): Listening<Server>
   /**
@@ -119,11 +131,19 @@ export function serveStandalone<Server, Info>(
     fetch: proxyOptions.transport?.fetch ?? ((url, init) => fetch(url, init)),
     processFigures: platform.processFigures,
   })
-  const requestIdOf = (c: Context): string => requestIdFor(c.req.header(REQUEST_ID_HEADER), proxyOptions.peerAddress?.(c), config.proxy.trustProxy)
-  const observed = accessLog(logger, platform.bodyError(logger, config.log), { requestIdOf, ...operations })
+  const bodyError = platform.bodyError(logger, config.log)
+  const trust = config.proxy.trustProxy
+  // A request id is taken from a trusted proxy only: without TRUST_PROXY neither the header nor the peer is read.
+  const requestIdOf: RequestIdOf = (incoming, peer) => {
+    if (trust.kind === 'none') return requestIdFor(undefined, undefined, trust)
+    const id = incoming() ?? undefined
+    return requestIdFor(id, id === undefined ? undefined : peer(), trust)
+  }
+  const handle = directHandler(platform, proxyOptions, config, requestObserver(logger, bodyError, operations), requestIdOf)
+  const observed = handle ? undefined : accessLog(logger, bodyError, { requestIdOf: (c) => requestIdOf(() => c.req.header(REQUEST_ID_HEADER), () => proxyOptions.peerAddress?.(c)), ...operations })
   const app = serverApp(clerkProxyHandler(proxyOptions, config.proxy), config.proxy, observed, operations.readiness)
   platform.upstream?.(config.proxy, config.upstream)
-  const listening = platform.listen((request, info) => platform.respond(app, request, info), config)
+  const listening = platform.listen(handle ? (request, info) => handle(request, info, app) : (request, info) => platform.respond(app, request, info), config)
   const metricsListening = config.metrics && listenForMetrics(platform, config, operations.exposition, operations.readiness, listening)
   // Bun's transport connects ahead itself (and a probe over its HTTP/1.1 fallback would open a connection of its own).
   if (!platform.upstream) {
@@ -153,6 +173,43 @@ export function serveStandalone<Server, Info>(
   }
   announce?.(running, config)
   return running
+}
+
+/** The request id from the incoming `X-Request-Id` and the peer, each read only when needed. */
+type RequestIdOf = (incoming: () => string | null | undefined, peer: () => string | undefined) => string
+
+/** One request on the fast path: the request and its peer (read once). */
+interface DirectRequest {
+  readonly request: Request
+  readonly peer: string | undefined
+}
+
+// Options that take a Hono `Context`: given any of them (or a peerAddress other than the platform's), requests go through the Hono app.
+const CONTEXT_HOOKS = ['contextEnv', 'forward', 'readHeader', 'rawTarget', 'clientAddress'] as const
+
+/**
+ * The handler for a platform that reads the peer from the request (`requestPeer`): requests
+ * under the prefix go to the proxy directly, without Hono's routing, context and middleware
+ * chain (a measurable share of a request on Bun); every other path (`/healthz`, `/readyz`, 404)
+ * goes to the app. Both are observed alike. `undefined` when the options hold a hook of their
+ * own that takes a Hono `Context`.
+ */
+function directHandler<Server, Info>(
+  platform: FetchServerPlatform<Server, Info>,
+  options: ClerkProxyOptions,
+  config: ServerConfig,
+  observe: RequestObserver,
+  requestIdOf: RequestIdOf,
+): ((request: Request, info: Info, app: Hono) => Promise<Response>) | undefined {
+  const requestPeer = platform.requestPeer
+  if (!requestPeer || options.peerAddress !== platform.adapter.peerAddress || CONTEXT_HOOKS.some((hook) => options[hook] !== undefined)) return undefined
+  const { contextEnv, forward, readHeader, rawTarget, clientAddress, ...rest } = options
+  const proxy = proxyResponder<DirectRequest>({ ...rest, peerAddress: (direct) => direct.peer, framedBodies: platform.framesBodies }, (direct) => direct.request, config.proxy)
+  return (request, info, app) => {
+    const direct: DirectRequest = { request, peer: requestPeer(request, info) }
+    const requestId = requestIdOf(() => request.headers.get(REQUEST_ID_HEADER), () => direct.peer)
+    return observe(request, requestId, () => proxy(direct) ?? platform.respond(app, request, info))
+  }
 }
 
 /** Starts the metrics listener on its own address; if it cannot listen, the proxy's listener is closed too. */
