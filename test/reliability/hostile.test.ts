@@ -359,8 +359,8 @@ for (const target of HOSTILE_INPUT_TARGETS) {
         }
       })
 
-      // In this process, on Node's fetch: the same case whatever the target, run where the stand-in speaks plain HTTP.
-      it.skipIf(target.upstreamTls !== undefined)('clerkProxy().fetch called directly counts chunked bodies too', async () => {
+      // In this process, on Node's fetch: the same case whatever the target, registered where the stand-in speaks plain HTTP.
+      if (target.upstreamTls === undefined) it('clerkProxy().fetch called directly counts chunked bodies too', async () => {
         const { clerkProxy } = await import('../../src/mod.ts')
         const app = clerkProxy({ secretKey: secret, fapiUrl: fapi.url, maxBodySize: '64kb' })
         let sent = 0
