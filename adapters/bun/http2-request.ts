@@ -37,10 +37,9 @@ export class UnansweredError extends Error {
  * Sends `init` as one stream on `session`; resolves with the answer's head, the body streaming after.
  *
  * @example
- * const response = await requestOnSession(session, 'https://frontend-api.clerk.services/v1/environment', { headers })
+ * const response = await requestOnSession(session, new URL('https://frontend-api.clerk.services/v1/environment'), { headers })
  */
-export function requestOnSession(session: ClientHttp2Session, url: string, init: RequestInit): Promise<Response> {
-  const target = new URL(url)
+export function requestOnSession(session: ClientHttp2Session, target: URL, init: RequestInit): Promise<Response> {
   const method = (init.method ?? 'GET').toUpperCase()
   const headers: OutgoingHttpHeaders = { ':method': method, ':path': target.pathname + target.search, ':authority': target.host, ':scheme': 'https' }
   const pairs: Iterable<[string, string]> = Array.isArray(init.headers) ? (init.headers as [string, string][]) : new Headers(init.headers)

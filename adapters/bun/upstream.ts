@@ -48,9 +48,11 @@ export class BunUpstreamTransport implements FetchTransport {
   /** Sends one request: over the origin's HTTP/2 session where it has one, else with `fetch`. */
   readonly fetch = (url: string, init: RequestInit): Promise<Response> => {
     if (!this.settings.http2 || !url.startsWith('https:')) return this.fetchHttp1(url, init)
-    const origin = this.originOf(new URL(url).origin)
+    // Parsed once: the origin picks the session, the path and authority make the stream's head.
+    const target = new URL(url)
+    const origin = this.originOf(target.origin)
     if (origin.protocol === 'http/1.1') return this.fetchHttp1(url, init)
-    return this.fetchHttp2(origin, url, init, true)
+    return this.fetchHttp2(origin, url, target, init, true)
   }
 
   /**
@@ -108,18 +110,18 @@ export class BunUpstreamTransport implements FetchTransport {
   }
 
   /** One request on the origin's session; a GET or HEAD that got no answer goes once more. */
-  private async fetchHttp2(origin: OriginConnection, url: string, init: RequestInit, mayRetry: boolean): Promise<Response> {
+  private async fetchHttp2(origin: OriginConnection, url: string, target: URL, init: RequestInit, mayRetry: boolean): Promise<Response> {
     // A request waiting for the connection still ends with its own timeout or its client's departure.
     const session = await untilAborted(origin.current(), init.signal ?? undefined)
     if (!session) return this.fetchHttp1(url, init)
     try {
-      return await requestOnSession(session, url, init)
+      return await requestOnSession(session, target, init)
     } catch (error) {
       const method = init.method ?? 'GET'
       const resendable = mayRetry && (method === 'GET' || method === 'HEAD') && init.body == null && !init.signal?.aborted
       if (!resendable || !(error instanceof UnansweredError)) throw error instanceof UnansweredError ? error.cause : error
       // On the same session when only the stream was refused; a closed one is replaced first.
-      return this.fetchHttp2(origin, url, init, false)
+      return this.fetchHttp2(origin, url, target, init, false)
     }
   }
 }
